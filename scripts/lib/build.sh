@@ -1,0 +1,179 @@
+# shellcheck shell=bash
+# Build, prove, patch, explain. Every build happens in a fresh folder that
+# is renamed into place only when complete, so a failure leaves nothing
+# half-built behind; a folder's name carries the hash of all its inputs.
+
+KODIFF=${KODIFF:-$SHF_TOP/tools/kodiff}
+
+kodiff_ready() {
+	[ -x "$KODIFF" ] && return 0
+	make -s -C "$SHF_TOP/tools" >/dev/null || die "building tools/kodiff failed (needs libelf-dev)"
+}
+
+# override_args CONFIG_X=y|m ...: make variables and KCFLAGS forcing symbols
+# on for a test-only build (Kbuild object lists read the make variable, the
+# C code reads the macro).
+override_args() {
+	local kv cflags=
+	for kv in "$@"; do
+		printf '%s\n' "$kv"
+		case ${kv#*=} in
+		y) cflags+=" -D${kv%%=*}=1" ;;
+		m) cflags+=" -D${kv%%=*}_MODULE=1" ;;
+		esac
+	done
+	[ -z "$cflags" ] || printf 'KCFLAGS=%s\n' "${cflags# }"
+}
+
+# kbuild TREE REL LOG [MAKEVAR=VALUE...]: build the Kbuild folder TREE/REL
+# as external modules against the kernel's build tree. __FILE__ strings
+# (WARN_ON, BUG) are mapped to the in-tree path the distro's build used.
+kbuild() {
+	local tree=$1 rel=$2 log=$3 kv cflags="-fmacro-prefix-map=$1/="
+	shift 3
+	local -a vars=()
+	for kv in "$@"; do
+		case $kv in
+		KCFLAGS=*) cflags+=" ${kv#KCFLAGS=}" ;;
+		*) vars+=("$kv") ;;
+		esac
+	done
+	local -a cmd=(make -C "$K_BUILD" "M=$tree/$rel" "-j$SHF_JOBS" "KCFLAGS=$cflags" "${vars[@]}" modules)
+	if [ -n "$K_CHROOT" ]; then
+		run_logged "$log" chroot_run "$K_CHROOT" "${cmd[@]}"
+	else
+		run_logged "$log" "${cmd[@]}"
+	fi
+}
+
+# build_tree NAME KEYDATA SETUP [OVERRIDE...]: copy the source, run the
+# SETUP function in the copy (patch, stamp), build FIX_BUILD_DIR; print
+# the folder. Cached under a name that hashes every input.
+build_tree() {
+	local name=$1 keydata=$2 setup=$3 key dir tmp t0
+	shift 3
+	local -a extra=()
+	[ $# -eq 0 ] || mapfile -t extra < <(override_args "$@")
+	key=$(printf '%s\n' "$K_SRC" "$K_CC_TEXT" "$FIX_BUILD_DIR" "$keydata" "$@" | cat - "${BASH_SOURCE[0]}" | sha256sum | cut -c1-12)
+	dir=$K_WORK/build/$name-$key
+	if [ -f "$dir/.built" ]; then
+		info "$name: cached ($dir)"
+		printf '%s\n' "$dir"
+		return 0
+	fi
+	mkdir -p "$K_WORK/build"
+	tmp=$(mktemp -d "$K_WORK/build/.$name.XXXXXX")
+	_build_tmp=$tmp
+	trap 'rm -rf "$_build_tmp"' EXIT
+	(cd "$K_SRC" && find . -mindepth 1 -maxdepth 1 ! -name '.*' -exec cp -a {} "$tmp/" \;)
+	(cd "$tmp" && "$setup") || die "$name: preparing the source failed"
+	t0=$(now_s)
+	step "$name: building $FIX_BUILD_DIR${1:+ with test-only override $*} (log: $dir/build.log)"
+	if ! kbuild "$tmp" "$FIX_BUILD_DIR" "$tmp/build.log" "${extra[@]}"; then
+		die "$name: build failed; nothing was kept (the log is above)"
+	fi
+	info "$name: built in $(elapsed "$t0") s"
+	touch "$tmp/.built"
+	mv "$tmp" "$dir"
+	trap - EXIT
+	# Older builds of the same tree (other inputs) are stale now.
+	find "$K_WORK/build" -mindepth 1 -maxdepth 1 -name "$name-*" ! -path "$dir" -exec rm -rf {} +
+	printf '%s\n' "$dir"
+}
+
+no_setup() { :; }
+
+# setup_patched (run in the copied tree): apply the series' patches, all or
+# none (each is dry-run first, no fuzz accepted), then stamp.
+setup_patched() {
+	local p
+	for p in "${PATCHES[@]}"; do
+		patch -p1 -F0 --dry-run -s <"$p" >/dev/null 2>&1 || {
+			patch -p1 -F0 --dry-run <"$p" >&2 || true
+			printf 'storage-hotfix: error: %s does not apply to this source\n' "$(basename "$p")" >&2
+			return 1
+		}
+		patch -p1 -F0 -s <"$p" || return 1
+	done
+	stamp >>"$FIX_STAMP_FILE"
+}
+
+# stamp: the module says what it is (modinfo hotfix: ...).
+stamp() {
+	local what="$FIX_ID upstream=${FIX_UPSTREAM// /,} storage-hotfix=$SHF_VERSION"
+	[ -z "${OVERRIDE:-}" ] || what+=" TEST-ONLY-config-override=${OVERRIDE// /,}"
+	printf '\n/* Added by storage-hotfix: identifies this patched module. */\n'
+	printf 'MODULE_INFO(hotfix, "%s");\n' "$what"
+}
+
+# module_plain FILE OUT: the module as plain ELF (Debian ships .ko.xz).
+module_plain() {
+	case $1 in
+	*.xz) xz -dc "$1" >"$2" ;;
+	*.zst) zstd -dcq "$1" >"$2" ;;
+	*) cp "$1" "$2" ;;
+	esac
+}
+
+# prove_tree DIR: compare every module built in DIR/FIX_BUILD_DIR with the
+# distro's; print a JSON proof; fail on any difference.
+prove_tree() {
+	local dir=$1 ko name inst tmpd verdict out ok=0 bad=0 missing=() lines=()
+	kodiff_ready
+	tmpd=$(mktemp -d)
+	for ko in "$dir/$FIX_BUILD_DIR"/*.ko; do
+		name=$(basename "$ko" .ko)
+		if ! inst=$(kernel_installed_module "$FIX_BUILD_DIR" "$name"); then
+			missing+=("$name")
+			continue
+		fi
+		module_plain "$inst" "$tmpd/$name.ko"
+		if out=$("$KODIFF" sections "$tmpd/$name.ko" "$ko" 2>&1); then
+			ok=$((ok + 1))
+			verdict=identical
+			info "proof: $name.ko: $(tail -n 1 <<<"$out") (distro's $(basename "$inst"))"
+		else
+			bad=$((bad + 1))
+			verdict=different
+			warn "proof: $name.ko differs from the distro's $(basename "$inst"):"
+			sed 's/^/      /' <<<"$out" >&2
+		fi
+		lines+=("$(jq -cn --arg m "$name" --arg v "$verdict" --arg d "$out" \
+			'{module: $m, result: $v, detail: ($d | split("\n"))}')")
+	done
+	rm -rf "$tmpd"
+	[ ${#missing[@]} -eq 0 ] ||
+		info "proof: not shipped by the distro for $K_KVER, nothing to compare: ${missing[*]}"
+	local result=identical
+	[ "$ok" -gt 0 ] || result=nothing-to-compare
+	[ "$bad" -eq 0 ] || result=different
+	jq -cn --arg r "$result" --argjson m "[$(IFS=,; echo "${lines[*]}")]" \
+		--argjson n "$(printf '%s\n' "${missing[@]}" | jq -R . | jq -sc 'map(select(. != ""))')" \
+		'{result: $r, modules: $m, not_shipped: $n}'
+	[ "$result" = identical ]
+}
+
+# explain A.ko B.ko: function-level diff; print JSON; fail when a function
+# outside FIX_FUNCTIONS changed, or when nothing changed at all.
+explain() {
+	local json fn base unexpected=()
+	kodiff_ready
+	json=$("$KODIFF" funcs --json "$1" "$2") || [ $? -eq 1 ] || die "kodiff funcs failed on $1 $2"
+	for fn in $(jq -r '(.changed + .added + .removed)[]' <<<"$json"); do
+		# __pfx_F is F's call-padding (CONFIG_CALL_PADDING); F.isra.0 etc.
+		# are compiler clones of F.
+		base=${fn#__pfx_}
+		base=${base%%.*}
+		[[ " $FIX_FUNCTIONS " == *" $base "* ]] || unexpected+=("$fn")
+	done
+	jq -c --argjson u "$(printf '%s\n' "${unexpected[@]}" | jq -R . | jq -sc 'map(select(. != ""))')" \
+		'. + {unexpected: $u}' <<<"$json"
+	if [ ${#unexpected[@]} -gt 0 ]; then
+		warn "explain: functions changed that $FIX_ID does not declare: ${unexpected[*]}"
+		return 1
+	fi
+	[ "$(jq '.changed + .added + .removed | length' <<<"$json")" -gt 0 ] || {
+		warn "explain: the patch changed no function of $FIX_MODULE.ko"
+		return 1
+	}
+}

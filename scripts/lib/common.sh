@@ -1,0 +1,56 @@
+# shellcheck shell=bash
+# Shared by every storage-hotfix script: paths, logging, versions.
+
+set -o errexit -o nounset -o pipefail
+
+SHF_TOP=${SHF_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# Downloads and extracted sources live outside the repository, keyed by
+# version and checksum, so a fresh clone reuses them and a wipe is safe.
+SHF_CACHE=${SHF_CACHE:-/var/cache/storage-hotfix}
+# Build trees and reports, one folder per kernel release.
+SHF_WORK=${SHF_WORK:-/var/lib/storage-hotfix}
+SHF_VERSION=$(cat "$SHF_TOP/VERSION")
+SHF_JOBS=${SHF_JOBS:-$(nproc)}
+export SHF_TOP SHF_CACHE SHF_WORK
+
+step() { printf '==> %s\n' "$*" >&2; }
+info() { printf '    %s\n' "$*" >&2; }
+warn() { printf 'storage-hotfix: warning: %s\n' "$*" >&2; }
+die() {
+	printf 'storage-hotfix: error: %s\n' "$1" >&2
+	shift
+	local line
+	for line in "$@"; do printf '    %s\n' "$line" >&2; done
+	exit 1
+}
+
+# ver_ge A B: true when dotted version A >= B (suffixes after - or + ignored).
+ver_ge() {
+	local a=${1%%[-+~]*} b=${2%%[-+~]*}
+	[ "$(printf '%s\n%s\n' "$a" "$b" | sort -V | head -n 1)" = "$b" ]
+}
+
+# series 6.12.107 -> 6.12
+ver_series() {
+	local v=${1%%[-+~]*}
+	printf '%s\n' "${v%.*}"
+}
+
+# now_s: seconds since the epoch with two decimals, for step timings.
+now_s() { date +%s.%N | cut -c1-13; }
+elapsed() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# run_logged LOG CMD...: run a long command with its output in LOG; on
+# failure show the log's tail, because the cause is usually at the end.
+run_logged() {
+	local log=$1
+	shift
+	if ! "$@" >"$log" 2>&1; then
+		warn "command failed: $*"
+		tail -n 25 "$log" >&2
+		return 1
+	fi
+}
+
+# sha256_of FILE
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }

@@ -1,0 +1,83 @@
+# shellcheck shell=bash
+# Fix units: every top-level folder with a fix.conf. The machinery knows no
+# fix by name: what a fix is, where and when it applies, and how to detect
+# it is data in its fix.conf; its patches live in patches/SERIES/.
+
+fix_dirs() {
+	local conf
+	for conf in "$SHF_TOP"/*/fix.conf; do
+		[ -f "$conf" ] && dirname "$conf"
+	done
+}
+
+# fix_load DIR: set FIX_* from DIR/fix.conf (previous values cleared).
+fix_load() {
+	local v
+	for v in ${!FIX_@}; do unset "$v"; done
+	# shellcheck source=/dev/null
+	. "$1/fix.conf"
+	FIX_HOME=$1
+	local need
+	for need in FIX_ID FIX_TITLE FIX_UPSTREAM FIX_MODULE FIX_BUILD_DIR FIX_PATHS \
+		FIX_CONFIG FIX_INTRODUCED FIX_VULNERABLE FIX_FUNCTIONS FIX_STAMP_FILE; do
+		[ -n "${!need:-}" ] || die "$1/fix.conf: $need is not set"
+	done
+	FIX_TEST_OVERRIDE=${FIX_TEST_OVERRIDE:-}
+	FIX_FIXED_IN=${FIX_FIXED_IN:-}
+}
+
+# fix_by_id ID: the folder of fix ID.
+fix_by_id() {
+	local d
+	for d in $(fix_dirs); do
+		(fix_load "$d" && [ "$FIX_ID" = "$1" ]) && { printf '%s\n' "$d"; return 0; }
+	done
+	die "unknown fix $1" "known: $(for d in $(fix_dirs); do (fix_load "$d"; printf '%s ' "$FIX_ID"); done)"
+}
+
+# fix_patch_series SERIES: the patch series to use for a kernel series:
+# the same series, else the nearest older one (the dry run, the proof and
+# the function-level explanation guard that choice). '' when none.
+fix_patch_series() {
+	local s best=
+	for s in "$FIX_HOME"/patches/*/; do
+		[ -d "$s" ] || continue
+		s=$(basename "$s")
+		ver_ge "$1" "$s" || continue
+		if [ -z "$best" ] || ver_ge "$s" "$best"; then best=$s; fi
+	done
+	printf '%s\n' "$best"
+}
+
+# function_body FILE NAME: the definition of C function NAME in FILE
+# (kernel style: the name at the start of a line or after the return type,
+# body closed by a '}' in column 0).
+function_body() {
+	awk -v name="$2" '
+		!p && $0 ~ "^[a-z].*[ *]" name "\\(" && $0 !~ /;[[:space:]]*$/ { p = 1 }
+		!p && $0 ~ "^" name "\\(" { p = 1 }
+		p { print }
+		p && /^}/ { exit }
+	' "$1"
+}
+
+# fix_source_state SRC: "vulnerable: why", "fixed: why" or "unknown: why".
+fix_source_state() {
+	local src=$1 entry file func re body vuln= fixed=
+	while IFS= read -r entry; do
+		[ -n "$entry" ] || continue
+		file=${entry%%:*}
+		func=${entry#*:}
+		func=${func%%:*}
+		re=${entry#*:*:}
+		[ -f "$src/$file" ] || { echo "unknown: $file is missing from the source"; return; }
+		body=$(function_body "$src/$file" "$func")
+		[ -n "$body" ] || { echo "unknown: $func() not found in $file"; return; }
+		if grep -Eq -e "$re" <<<"$body"; then
+			vuln+="${vuln:+; }$func() matches /$re/"
+		else
+			fixed+="${fixed:+; }$func() no longer matches /$re/"
+		fi
+	done <<<"$FIX_VULNERABLE"
+	if [ -n "$vuln" ]; then echo "vulnerable: $vuln"; else echo "fixed: $fixed"; fi
+}

@@ -1,0 +1,128 @@
+# shellcheck shell=bash
+# The exact source of the target kernel, from Debian's own packages or from
+# the operator, reduced to the paths the fixes need. The proof step, not
+# the label, decides whether it is the source the distro built.
+
+# source_paths: every path any fix needs (one extraction serves all).
+source_paths() {
+	local d
+	for d in $(fix_dirs); do
+		(fix_load "$d" && printf '%s\n' $FIX_PATHS)
+	done | sort -u
+}
+
+# source_origin: decide where the source comes from; sets S_KIND
+# (tree|tarball|deb|orig), S_FILE, S_LABEL, S_SHA (expected, may be '').
+source_origin() {
+	local pkg=linux-source-$K_SERIES orig
+	S_SHA=${SHF_SOURCE_SHA256:-}
+	if [ -n "${SHF_SOURCE:-}" ]; then
+		[ -e "$SHF_SOURCE" ] || die "source $SHF_SOURCE does not exist"
+		if [ -d "$SHF_SOURCE" ]; then
+			S_KIND=tree
+			S_FILE=$(cd "$SHF_SOURCE" && pwd)
+			S_LABEL="tree $S_FILE"
+		else
+			case $SHF_SOURCE in
+			*.deb) S_KIND=deb ;;
+			*.tar.xz | *.tar.gz | *.tar.bz2 | *.tar) S_KIND=tarball ;;
+			*) die "source $SHF_SOURCE: expected a linux-source .deb, a .tar.* tarball or a folder" ;;
+			esac
+			S_FILE=$(readlink -f "$SHF_SOURCE")
+			S_LABEL="operator file $(basename "$S_FILE")"
+		fi
+		return
+	fi
+	# Offline hosts: the linux-source package installed by the operator.
+	if [ -f "/usr/src/$pkg.tar.xz" ] &&
+		[ "$(dpkg-query -W -f '${Version}' "$pkg" 2>/dev/null)" = "$K_PKGVER" ]; then
+		S_KIND=tarball
+		S_FILE=/usr/src/$pkg.tar.xz
+		S_LABEL="$pkg $K_PKGVER (installed)"
+		return
+	fi
+	archive_update
+	if [ -n "$(archive_field "$pkg" "$K_PKGVER" SHA256)" ]; then
+		S_KIND=deb
+		S_LABEL="$pkg $K_PKGVER"
+		S_FILE=$(archive_fetch "$pkg" "$K_PKGVER")
+		return
+	fi
+	orig=$(pinned_field "$K_KVER" 3)
+	if [ -n "$orig" ] && [ "$orig" != - ]; then
+		S_KIND=orig
+		S_LABEL="$(basename "${orig%%:*}") (upstream orig; Debian's patches for $K_PKGVER are no longer served)"
+		S_FILE=$(pool_fetch "${orig%%:*}" "${orig#*:}")
+		return
+	fi
+	die "no source for $K_KVER ($K_PKGVER) in Debian's archive" \
+		"give one: SHF_SOURCE=/path/linux-source.tar.xz (or a tree) scripts/hotfix-build ..." \
+		"on the host: apt-get install $pkg=$K_PKGVER"
+}
+
+# source_tar_to_stdout: the source tarball's bytes, whatever it came in.
+source_tar_to_stdout() {
+	case $S_KIND in
+	deb) dpkg-deb --fsys-tarfile "$S_FILE" | tar -xOf - --wildcards '*/linux-source-*.tar.xz' | xz -dc -T0 ;;
+	orig | tarball)
+		case $S_FILE in
+		*.xz) xz -dc -T0 "$S_FILE" ;;
+		*.gz) gzip -dc "$S_FILE" ;;
+		*.bz2) bzip2 -dc "$S_FILE" ;;
+		*) cat "$S_FILE" ;;
+		esac
+		;;
+	esac
+}
+
+# source_prepare: extract the needed paths once; sets K_SRC.
+source_prepare() {
+	local paths key dir tmp p top
+	paths=$(source_paths)
+	source_origin
+	if [ -n "$S_SHA" ] && [ "$S_KIND" != tree ]; then
+		verify_sha256_keep "$S_FILE" "$S_SHA" "$S_LABEL"
+	fi
+	if [ "$S_KIND" = tree ]; then
+		for p in $paths; do
+			[ -e "$S_FILE/$p" ] || die "source tree $S_FILE lacks $p"
+		done
+		K_SRC=$S_FILE
+		K_SRC_LABEL=$S_LABEL
+		return
+	fi
+	key=$( { printf '%s\n' "$S_LABEL"; sha256_of "$S_FILE"; printf '%s\n' "$paths"; } | sha256sum | cut -c1-16)
+	dir=$SHF_CACHE/src/$key
+	K_SRC=$dir
+	K_SRC_LABEL=$S_LABEL
+	if [ -f "$dir/.extracted" ]; then
+		info "source: $S_LABEL (cached: $dir)"
+		return
+	fi
+	step "source: extracting $(echo "$paths" | wc -w) paths from $S_LABEL"
+	mkdir -p "$SHF_CACHE/src"
+	tmp=$(mktemp -d "$SHF_CACHE/src/.x.XXXXXX")
+	top=$(source_tar_to_stdout 2>/dev/null | tar -tf - 2>/dev/null | head -n 1 | cut -d/ -f1 || true)
+	[ -n "$top" ] || { rm -rf "$tmp"; die "$S_FILE is not a readable kernel source tarball"; }
+	local -a pats=()
+	for p in $paths; do pats+=("$top/$p"); done
+	if ! source_tar_to_stdout | tar -x -C "$tmp" --strip-components=1 "${pats[@]}"; then
+		rm -rf "$tmp"
+		die "extracting ${pats[*]} from $S_FILE failed"
+	fi
+	printf '%s\n' "$S_LABEL" >"$tmp/.label"
+	printf '%s\n' "$paths" >"$tmp/.paths"
+	touch "$tmp/.extracted"
+	mv "$tmp" "$dir"
+	info "source: $dir"
+}
+
+# verify_sha256_keep FILE EXPECTED WHAT: like verify_sha256 for a file we do
+# not own (the operator's): explain and stop, but never delete it.
+verify_sha256_keep() {
+	local got
+	got=$(sha256_of "$1")
+	[ "$got" = "$2" ] && return 0
+	die "checksum mismatch for $3 ($1)" "expected sha256 $2" "got      sha256 $got" \
+		"nothing was extracted or built"
+}
