@@ -52,6 +52,9 @@ kbuild() {
 build_tree() {
 	local name=$1 keydata=$2 setup=$3 key dir tmp t0
 	shift 3
+	# One folder per (tree, fix, override): the stale-build sweep below
+	# must not remove a sibling that is still current.
+	name+=-${FIX_BUILD_DIR//\//_}${1:+-override}
 	local -a extra=()
 	[ $# -eq 0 ] || mapfile -t extra < <(override_args "$@")
 	key=$(printf '%s\n' "$K_SRC" "$K_CC_TEXT" "$FIX_BUILD_DIR" "$keydata" "$@" | cat - "${BASH_SOURCE[0]}" | sha256sum | cut -c1-12)
@@ -136,7 +139,7 @@ prove_tree() {
 			bad=$((bad + 1))
 			verdict=different
 			warn "proof: $name.ko differs from the distro's $(basename "$inst"):"
-			sed 's/^/      /' <<<"$out" >&2
+			printf '      %s\n' "${out//$'\n'/$'\n'      }" >&2
 		fi
 		lines+=("$(jq -cn --arg m "$name" --arg v "$verdict" --arg d "$out" \
 			'{module: $m, result: $v, detail: ($d | split("\n"))}')")

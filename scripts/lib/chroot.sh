@@ -50,6 +50,7 @@ chroot_with() {
 chroot_run() {
 	local dir=$1
 	shift
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	unshare --mount --propagation private /bin/bash -c '
 		set -e
 		dir=$1; shift

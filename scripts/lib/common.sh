@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # globals used by the sourcing scripts
 # Shared by every storage-hotfix script: paths, logging, versions.
 
 set -o errexit -o nounset -o pipefail

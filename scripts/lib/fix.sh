@@ -39,7 +39,7 @@ fix_by_id() {
 # the same series, else the nearest older one (the dry run, the proof and
 # the function-level explanation guard that choice). '' when none.
 fix_patch_series() {
-	local s best=
+	local s best=''
 	for s in "$FIX_HOME"/patches/*/; do
 		[ -d "$s" ] || continue
 		s=$(basename "$s")
@@ -63,7 +63,7 @@ function_body() {
 
 # fix_source_state SRC: "vulnerable: why", "fixed: why" or "unknown: why".
 fix_source_state() {
-	local src=$1 entry file func re body vuln= fixed=
+	local src=$1 entry file func re body vuln="" fixed=""
 	while IFS= read -r entry; do
 		[ -n "$entry" ] || continue
 		file=${entry%%:*}

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # K_* are read by the sourcing scripts
 # The target kernel: where its modules, config and build tree are, which
 # Debian package version it is, and which compiler built it.
 

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # K_SRC* are read by the sourcing scripts
 # The exact source of the target kernel, from Debian's own packages or from
 # the operator, reduced to the paths the fixes need. The proof step, not
 # the label, decides whether it is the source the distro built.
@@ -7,6 +7,7 @@
 source_paths() {
 	local d
 	for d in $(fix_dirs); do
+		# shellcheck disable=SC2086 # FIX_PATHS is a list
 		(fix_load "$d" && printf '%s\n' $FIX_PATHS)
 	done | sort -u
 }

@@ -19,7 +19,7 @@ image_package() {
 
 # dep_of PKG VER PATTERN: name of the dependency matching PATTERN.
 dep_of() {
-	_apt apt-cache show "$1=$2" | awk '/^Depends:/' | tr ',|' '\n\n' |
+	_apt apt-cache show "$1=$2" | sed -n 's/^Depends: //p' | tr ',|' '\n' |
 		sed 's/^ *//; s/ .*//' | grep -E -e "$3" | head -n 1
 }
 
@@ -31,7 +31,7 @@ sysroot_fetch() {
 	archive_update
 	img=$(image_package "$kver") ||
 		die "unknown kernel $kver: it is not installed here and Debian's archive has no linux-image-$kver" \
-			"installed kernels: $(ls /lib/modules 2>/dev/null | tr '\n' ' ')"
+			"installed kernels: $(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f ' 2>/dev/null)"
 	ver=$(pinned_field "$kver" 2)
 	[ -n "$ver" ] || ver=$(archive_versions "$img" | head -n 1)
 	pkgs=("$img")

@@ -1,0 +1,31 @@
+# storage-hotfix: top-level entry points.
+#   make build [KVER=...]   plan, source, prove, patch, explain for KVER
+#   make test               the CI test set (unit tests, 3 kernels, lab reproducer)
+#   make matrix             the long matrix: every pinned kernel, every lab case
+KVER ?= 6.12.107+deb13-amd64
+
+all: build
+
+deps:
+	scripts/install-deps
+
+tools:
+	$(MAKE) -C tools
+
+build: deps tools
+	scripts/hotfix-build all $(KVER)
+
+test: deps tools
+	tests/run scripts pipeline repro
+
+matrix: deps tools
+	tests/run scripts pipeline repro matrix
+
+lint:
+	tests/run scripts/006
+
+clean:
+	$(MAKE) -C tools clean
+	rm -rf tests/results
+
+.PHONY: all deps tools build test matrix lint clean
