@@ -80,6 +80,7 @@ archive_fetch() {
 		warn "cached $file does not match the archive's SHA256; fetching it again"
 		rm -f "$dest"
 	fi
+	mkdir -p "$SHF_CACHE/debs"
 	tmp=$(mktemp -d "$SHF_CACHE/debs/.fetch.XXXXXX")
 	info "downloading $file ($(archive_field "$pkg" "$ver" Size) bytes)"
 	if ! (cd "$tmp" && _apt apt-get download "$pkg=$ver" >"$tmp/log" 2>&1); then

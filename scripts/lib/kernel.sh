@@ -12,7 +12,7 @@ kernel_resolve() {
 			K_ROOT=/
 		else
 			info "$K_KVER is not installed here: using Debian's packages unpacked in a sysroot"
-			K_ROOT=$(sysroot_fetch "$K_KVER")
+			K_ROOT=$(sysroot_fetch "$K_KVER") || exit 1
 		fi
 	fi
 	K_ROOT=${K_ROOT%/}

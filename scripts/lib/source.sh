@@ -46,14 +46,14 @@ source_origin() {
 	if [ -n "$(archive_field "$pkg" "$K_PKGVER" SHA256)" ]; then
 		S_KIND=deb
 		S_LABEL="$pkg $K_PKGVER"
-		S_FILE=$(archive_fetch "$pkg" "$K_PKGVER")
+		S_FILE=$(archive_fetch "$pkg" "$K_PKGVER") || exit 1
 		return
 	fi
 	orig=$(pinned_field "$K_KVER" 3)
 	if [ -n "$orig" ] && [ "$orig" != - ]; then
 		S_KIND=orig
 		S_LABEL="$(basename "${orig%%:*}") (upstream orig; Debian's patches for $K_PKGVER are no longer served)"
-		S_FILE=$(pool_fetch "${orig%%:*}" "${orig#*:}")
+		S_FILE=$(pool_fetch "${orig%%:*}" "${orig#*:}") || exit 1
 		return
 	fi
 	die "no source for $K_KVER ($K_PKGVER) in Debian's archive" \

@@ -51,7 +51,8 @@ sysroot_fetch() {
 		v=$ver
 		# linux-kbuild-6.1 is shared by several 6.1 ABIs: take the same version.
 		[ -n "$(archive_field "$p" "$v" SHA256)" ] || v=$(archive_versions "$p" | head -n 1)
-		deb=$(archive_fetch "$p" "$v")
+		# A failure inside $(...) does not stop us by itself: say so.
+		deb=$(archive_fetch "$p" "$v") || exit 1
 		dpkg-deb -x "$deb" "$tmp"
 	done
 	sysroot_relocate "$tmp" "$root"
