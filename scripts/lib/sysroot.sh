@@ -17,15 +17,15 @@ image_package() {
 	return 1
 }
 
-# dep_of PKG VER PATTERN: name of the dependency matching PATTERN.
-dep_of() {
+# deps_of PKG VER: names of PKG's dependencies, one per line.
+deps_of() {
 	_apt apt-cache show "$1=$2" | sed -n 's/^Depends: //p' | tr ',|' '\n' |
-		sed 's/^ *//; s/ .*//' | grep -E -e "$3" | head -n 1
+		sed 's/^ *//; s/ .*//' | grep .
 }
 
 # sysroot_fetch KVER: unpack KVER's packages into $SHF_CACHE/sysroot/KVER.
 sysroot_fetch() {
-	local kver=$1 root=$SHF_CACHE/sysroot/$1 ver img hdr tmp deb
+	local kver=$1 root=$SHF_CACHE/sysroot/$1 ver img hdr tmp deb p
 	local -a pkgs
 	[ -f "$root/.sysroot" ] && { printf '%s\n' "$root"; return 0; }
 	archive_update
@@ -35,9 +35,16 @@ sysroot_fetch() {
 	ver=$(pinned_field "$kver" 2)
 	[ -n "$ver" ] || ver=$(archive_versions "$img" | head -n 1)
 	pkgs=("$img")
+	# Since 7.2 the image is split: linux-{modules,binary,base}-KVER.
+	for p in $(deps_of "$img" "$ver"); do
+		case $p in *-"$kver") [ -z "$(archive_field "$p" "$ver" SHA256)" ] || pkgs+=("$p") ;; esac
+	done
 	hdr=linux-headers-$kver
 	if [ -n "$(archive_field "$hdr" "$ver" SHA256)" ]; then
-		pkgs+=("$hdr" "$(dep_of "$hdr" "$ver" -common$)" "$(dep_of "$hdr" "$ver" ^linux-kbuild)")
+		pkgs+=("$hdr")
+		for p in $(deps_of "$hdr" "$ver"); do
+			case $p in *-common | linux-kbuild-*) pkgs+=("$p") ;; esac
+		done
 	else
 		info "the archive has no $hdr $ver: a build tree will be prepared from source"
 	fi
@@ -46,7 +53,7 @@ sysroot_fetch() {
 	tmp=$(mktemp -d "$SHF_CACHE/sysroot/.$kver.XXXXXX")
 	_sysroot_tmp=$tmp
 	trap 'rm -rf "$_sysroot_tmp"' EXIT
-	local p v
+	local v
 	for p in "${pkgs[@]}"; do
 		v=$ver
 		# linux-kbuild-6.1 is shared by several 6.1 ABIs: take the same version.
