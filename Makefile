@@ -1,6 +1,6 @@
 # storage-hotfix: top-level entry points.
 #   make build [KVER=...]   plan, source, prove, patch, explain for KVER
-#   make test               the CI test set (unit tests, 3 real kernels, bad input)
+#   make test               the CI test set (unit tests, 3 real kernels, bad input, nvme-loop reproducer)
 #   make matrix             the long matrix: every pinned kernel, every lab case
 KVER ?= 6.12.107+deb13-amd64
 
@@ -16,10 +16,10 @@ build: deps tools
 	scripts/hotfix-build all $(KVER)
 
 test: deps tools
-	tests/run scripts pipeline
+	tests/run scripts pipeline repro
 
 matrix: deps tools
-	tests/run scripts pipeline matrix
+	tests/run scripts pipeline repro matrix
 
 lint:
 	tests/run scripts/006

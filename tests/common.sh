@@ -51,3 +51,27 @@ check_stamp() {
 		echo "$id: modinfo hotfix: $(modinfo -F hotfix "$mod" | sed 's/storage-hotfix=[^ ]*/storage-hotfix=VERSION/')"
 	done < <(jq -r '.fixes[] | select(.module_path) | "\(.id) \(.module_path) \(.pristine_module_path)"' "$1")
 }
+
+# repro KVER STOCK_BOOTS ITERATIONS [--test-override]: build our nvme-loop
+# with the pipeline, then run the lab reproducer: every stock boot must
+# crash with the known signature, ours must pass every reset.
+repro() {
+	local kver=$1 boots=$2 iter=$3 out report mod stock json
+	shift 3
+	out=$("$HOTFIX_BUILD" all "$kver" --fix nvme-loop-shutdown "$@") || return 1
+	report=${out#report: }
+	mod=$(jq -r '.fixes[0].module_path' "$report")
+	stock=()
+	# Test-only override builds: the distro ships no stock module.
+	[ $# -eq 0 ] || stock=(--stock-module "$(jq -r '.fixes[0].pristine_module_path' "$report")")
+	json=$(mktemp)
+	"$SHF_TOP/tests/lab/nvme-loop-repro" --kver "$kver" --module "$mod" "${stock[@]}" \
+		--stock-boots "$boots" --iterations "$iter" --json "$json" >&2 || { rm -f "$json"; return 1; }
+	jq -r '.runs[] | "\(.variant) boot \(.boot): \(.outcome)" +
+		(if .variant == "stock" then " signature=\(.signature_match) \(.first_oops)" else " resets_ok=\(.resets_ok)/\(.iterations)" end)' "$json"
+	jq -e '[.runs[] | select(.variant == "stock") | .outcome == "crash" and .signature_match] | all' "$json" >/dev/null &&
+		jq -e '[.runs[] | select(.variant == "ours") | .outcome == "pass" and .resets_ok == .iterations] | all' "$json" >/dev/null
+	local rc=$?
+	rm -f "$json"
+	return $rc
+}

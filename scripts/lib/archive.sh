@@ -13,6 +13,8 @@ _apt_opts() {
 		-o "Dir::State=$_apt_root/state" \
 		-o "Dir::State::status=$_apt_root/state/status" \
 		-o "Dir::Cache=$_apt_root/cache" \
+		-o "Dir::Cache::pkgcache=$_apt_root/cache/pkgcache.bin" \
+		-o "Dir::Cache::srcpkgcache=$_apt_root/cache/srcpkgcache.bin" \
 		-o "Dir::Etc::SourceList=$SHF_APT_LIST" \
 		-o "Dir::Etc::SourceParts=$_apt_root/empty" \
 		-o "Dir::Etc::Preferences=$_apt_root/empty/none" \
@@ -88,9 +90,14 @@ archive_fetch() {
 		rm -rf "$tmp"
 		die "download of $pkg $ver failed"
 	fi
-	verify_sha256 "$tmp/$file" "$sha" "$pkg $ver" || { rm -rf "$tmp"; exit 1; }
+	# apt names the file after the version with its epoch (1%3a...), the
+	# pool without: take whatever single .deb it wrote.
+	local got
+	got=$(find "$tmp" -maxdepth 1 -name '*.deb' | head -n 1)
+	[ -n "$got" ] || { rm -rf "$tmp"; die "apt-get download of $pkg $ver wrote no file"; }
+	verify_sha256 "$got" "$sha" "$pkg $ver" || { rm -rf "$tmp"; exit 1; }
 	mkdir -p "$(dirname "$dest")"
-	mv "$tmp/$file" "$dest"
+	mv "$got" "$dest"
 	rm -rf "$tmp"
 	printf '%s\n' "$dest"
 }

@@ -25,12 +25,46 @@ override_args() {
 	[ -z "$cflags" ] || printf 'KCFLAGS=%s\n' "${cflags# }"
 }
 
+# distro_file_prefix REL: how the distro's build spelled the source root in
+# __FILE__ strings: '' for in-tree relative paths (drivers/...), or the
+# absolute build folder (Debian's 6.18: /build/reproducible-path/linux-X/),
+# read from a module the distro installed from REL.
+distro_file_prefix() {
+	local ko tmp prefix=''
+	ko=$(find "$K_MODDIR/kernel/$1" -maxdepth 1 -name '*.ko*' 2>/dev/null | head -n 1)
+	if [ -n "$ko" ]; then
+		tmp=$(mktemp)
+		module_plain "$ko" "$tmp"
+		prefix=$(strings -a "$tmp" | grep -m 1 -oE "^/[^ ]*/$1/[A-Za-z0-9_-]+\.c$" || true)
+		rm -f "$tmp"
+		prefix=${prefix%%"$1"/*}
+	fi
+	printf '%s\n' "$prefix"
+}
+
 # kbuild TREE REL LOG [MAKEVAR=VALUE...]: build the Kbuild folder TREE/REL
 # as external modules against the kernel's build tree. __FILE__ strings
 # (WARN_ON, BUG) are mapped to the in-tree path the distro's build used.
 kbuild() {
-	local tree=$1 rel=$2 log=$3 kv cflags="-fmacro-prefix-map=$1/="
+	local tree=$1 rel=$2 log=$3 kv cflags src prefix binds='' p
 	shift 3
+	# Where the distro built from an absolute folder and its strings keep
+	# it (Debian 6.18: __builtin_FILE() users are not prefix-mapped), build
+	# from that same path, in a private mount namespace: the tree is bound
+	# there; with a prepared build tree the full source is, with our
+	# copies of the fix's paths bound over it.
+	prefix=$(distro_file_prefix "$rel")
+	src=${prefix:-$tree/}
+	src=${src%/}
+	if [ -n "$prefix" ] && [ -f "$K_BUILD/.fullsource" ]; then
+		binds="$(cat "$K_BUILD/.fullsource")=$src"
+		for p in $FIX_PATHS; do
+			[ -d "$tree/$p" ] && binds+=" $tree/$p=$src/$p"
+		done
+	elif [ -n "$prefix" ]; then
+		binds="$tree=$src"
+	fi
+	cflags="-fmacro-prefix-map=$src/="
 	local -a vars=()
 	for kv in "$@"; do
 		case $kv in
@@ -38,11 +72,19 @@ kbuild() {
 		*) vars+=("$kv") ;;
 		esac
 	done
-	local -a cmd=(make -C "$K_BUILD" "M=$tree/$rel" "-j$SHF_JOBS" "KCFLAGS=$cflags" "${vars[@]}" modules)
-	if [ -n "$K_CHROOT" ]; then
-		run_logged "$log" chroot_run "$K_CHROOT" "${cmd[@]}"
+	# Since 6.13 an M= build compiles from inside M ("core.c", not the
+	# in-tree "drivers/nvme/target/core.c" the distro's strings hold),
+	# unless the objects go elsewhere (MO=); older kbuild ignores MO.
+	local -a cmd=(make -C "$K_BUILD" "M=$src/$rel" "MO=$tree/.kbuild-out/$rel" "-j$SHF_JOBS" "CC=$K_CC" "KCFLAGS=$cflags" "${vars[@]}" modules)
+	mkdir -p "$tree/.kbuild-out/$rel"
+	if [ -n "$K_CHROOT" ] || [ -n "$binds" ]; then
+		[ -z "$prefix" ] || [ -n "$K_CHROOT" ] || mkdir -p "$src"
+		SHF_BIND=$binds run_logged "$log" chroot_run "$K_CHROOT" "${cmd[@]}"
 	else
 		run_logged "$log" "${cmd[@]}"
+	fi || return 1
+	if compgen -G "$tree/.kbuild-out/$rel/*.ko" >/dev/null; then
+		cp "$tree/.kbuild-out/$rel"/*.ko "$tree/$rel/"
 	fi
 }
 

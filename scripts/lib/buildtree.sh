@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034 # K_BUILD is read by the sourcing scripts
+# shellcheck shell=bash disable=SC2034,SC2153 # K_* are shared with kernel.sh
 # A build tree for a kernel whose headers package is gone from the archive
 # (Debian's 6.15 .. 7.1 backports): the full source plus the image's own
 # config, `make O=... olddefconfig modules_prepare` with the kernel's
@@ -25,17 +25,29 @@ buildtree_prepare() {
 	[ "$lv" != "$K_KVER" ] || die "cannot split $K_KVER into $K_UPSTREAM and a local version"
 	t0=$(now_s)
 	step "build tree: $K_KVER has no headers package; preparing one from $S_LABEL and $(basename "$K_CONFIG") (about a minute)"
-	mkdir -p "$SHF_CACHE/buildtree"
-	tmp=$(mktemp -d "$SHF_CACHE/buildtree/.$K_KVER.XXXXXX")
+	# Prepared in place: the O= folder records its own path in its Makefile,
+	# so it cannot be renamed; .prepared marks it complete, and an
+	# incomplete one is removed on failure (and before a new attempt).
+	rm -rf "$out"
+	mkdir -p "$out"
+	tmp=$out
 	_bt_tmp=$tmp
 	trap 'rm -rf "$_bt_tmp"' EXIT
 	cp "$K_CONFIG" "$tmp/.config"
-	local -a cmd=(make -C "$full" "O=$tmp" "CC=$K_CC" "HOSTCC=$K_CC" "LOCALVERSION=$lv" "-j$SHF_JOBS" olddefconfig modules_prepare)
-	if [ -n "$K_CHROOT" ]; then
-		run_logged "$tmp/prepare.log" chroot_run "$K_CHROOT" "${cmd[@]}"
+	# The source sits where the distro built it when its modules keep that
+	# absolute path in strings (see kbuild), so header paths match too.
+	local prefix srcdir
+	prefix=$(buildtree_prefix)
+	srcdir=${prefix%/}
+	srcdir=${srcdir:-$full}
+	local -a cmd=(make -C "$srcdir" "O=$tmp" "CC=$K_CC" "HOSTCC=$K_CC" "LOCALVERSION=$lv" "-j$SHF_JOBS" olddefconfig modules_prepare)
+	if [ -n "$K_CHROOT" ] || [ -n "$prefix" ]; then
+		[ -z "$prefix" ] || [ -n "$K_CHROOT" ] || mkdir -p "$srcdir"
+		SHF_BIND=${prefix:+$full=$srcdir} run_logged "$tmp/prepare.log" chroot_run "$K_CHROOT" "${cmd[@]}"
 	else
 		run_logged "$tmp/prepare.log" "${cmd[@]}"
 	fi || die "modules_prepare failed for $K_KVER (log above)"
+	printf '%s\n' "$full" >"$tmp/.fullsource"
 	release=$(cat "$tmp/include/config/kernel.release")
 	[ "$release" = "$K_KVER" ] || die "the prepared tree says $release, not $K_KVER: vermagic would not match"
 	# olddefconfig must not have changed the distro's choices.
@@ -46,7 +58,6 @@ buildtree_prepare() {
 	buildtree_symvers >"$tmp/Module.symvers" || die "cannot synthesize Module.symvers"
 	info "build tree: kernel.release $release, $(wc -l <"$tmp/Module.symvers") exports in Module.symvers, $(elapsed "$t0") s"
 	touch "$tmp/.prepared"
-	mv "$tmp" "$out"
 	trap - EXIT
 	K_BUILD=$out
 }
@@ -104,6 +115,7 @@ vmlinux_extract() {
 	local img=$1 out=$2 off magic tool
 	for magic in '\x28\xb5\x2f\xfd:zstd' '\xfd\x37\x7a\x58\x5a\x00:xz' '\x1f\x8b\x08:gzip'; do
 		tool=${magic##*:}
+		# shellcheck disable=SC2013 # offsets are plain numbers
 		for off in $(LC_ALL=C grep -obUaP "${magic%:*}" "$img" | cut -d: -f1); do
 			tail -c +$((off + 1)) "$img" | "$tool" -dc 2>/dev/null >"$out" || true
 			[ "$(head -c 4 "$out" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] && return 0
@@ -124,4 +136,14 @@ buildtree_deps() {
 			done
 		)
 	done | grep . | sort -u
+}
+
+# buildtree_prefix: the distro's absolute build folder ('' if none), as
+# its modules of any fix's folder spell it.
+buildtree_prefix() {
+	local d prefix
+	for d in $(fix_dirs); do
+		prefix=$(fix_load "$d" && distro_file_prefix "$FIX_BUILD_DIR")
+		[ -z "$prefix" ] || { printf '%s\n' "$prefix"; return 0; }
+	done
 }

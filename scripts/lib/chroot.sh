@@ -8,7 +8,8 @@
 SHF_CHROOTS=${SHF_CHROOTS:-$SHF_CACHE/chroot}
 
 chroot_packages() {
-	printf '%s\n' "gcc-$1,make,libc6-dev,libelf-dev,libssl-dev,bc,flex,bison,dwarves,xz-utils,zstd,kmod,patch,cpio"
+	# python3: building a tree from full source runs tools/bpf scripts.
+	printf '%s\n' "gcc-$1,make,libc6-dev,libelf-dev,libssl-dev,bc,flex,bison,dwarves,xz-utils,zstd,kmod,patch,cpio,python3-minimal"
 }
 
 # gcc major per suite, for the chroot's package list.
@@ -22,7 +23,11 @@ suite_gcc() {
 
 chroot_make() {
 	local suite=$1 dir=$SHF_CHROOTS/$1
-	[ -x "$dir/usr/bin/make" ] && { info "chroot $suite exists: $dir"; return 0; }
+	if [ -x "$dir/usr/bin/make" ]; then
+		chroot_complete "$dir" "$(chroot_packages "$(suite_gcc "$suite")")"
+		info "chroot $suite exists: $dir"
+		return 0
+	fi
 	command -v debootstrap >/dev/null ||
 		die "debootstrap is not installed" "apt-get install debootstrap"
 	mkdir -p "$SHF_CHROOTS"
@@ -46,7 +51,9 @@ chroot_with() {
 }
 
 # chroot_run DIR CMD...: run CMD inside chroot DIR (from its /: give
-# absolute paths).
+# absolute paths); DIR '' runs it on the host. SHF_BIND="FROM=TO ..."
+# also binds each folder FROM at TO, in order (for builds that must see
+# the distro's own build path).
 chroot_run() {
 	local dir=$1
 	shift
@@ -54,11 +61,34 @@ chroot_run() {
 	unshare --mount --propagation private /bin/bash -c '
 		set -e
 		dir=$1; shift
-		for p in "$SHF_CACHE" "$SHF_WORK"; do
-			mkdir -p "$dir$p"
-			mount --rbind "$p" "$dir$p"
+		if [ -n "$dir" ]; then
+			for p in "$SHF_CACHE" "$SHF_WORK"; do
+				mkdir -p "$dir$p"
+				mount --rbind "$p" "$dir$p"
+			done
+			mount -t proc proc "$dir/proc"
+		fi
+		for b in ${SHF_BIND:-}; do
+			mkdir -p "$dir${b#*=}"
+			mount --bind "${b%%=*}" "$dir${b#*=}"
 		done
-		mount -t proc proc "$dir/proc"
-		exec chroot "$dir" "$@"
+		if [ -n "$dir" ]; then exec chroot "$dir" "$@"; else exec "$@"; fi
 	' chroot_run "$dir" "$@"
+}
+
+# chroot_complete DIR PKGS: install packages a newer list added since the
+# chroot was made (comma-separated PKGS).
+chroot_complete() {
+	local dir=$1 p
+	local -a missing=()
+	for p in ${2//,/ }; do
+		# shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
+		chroot "$dir" dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	step "chroot $(basename "$dir"): installing ${missing[*]}"
+	run_logged "$dir.log" chroot_run "$dir" /usr/bin/env DEBIAN_FRONTEND=noninteractive \
+		sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends ${missing[*]}" ||
+		die "cannot install ${missing[*]} in $dir (log: $dir.log)"
 }
