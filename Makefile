@@ -19,7 +19,7 @@ test: deps tools
 	tests/run scripts pipeline repro
 
 matrix: deps tools
-	tests/run scripts pipeline repro matrix
+	tests/run scripts pipeline repro matrix; rc=$$?; tests/lab/summary; exit $$rc
 
 lint:
 	tests/run scripts/006

@@ -64,14 +64,12 @@ repro() {
 	stock=()
 	# Test-only override builds: the distro ships no stock module.
 	[ $# -eq 0 ] || stock=(--stock-module "$(jq -r '.fixes[0].pristine_module_path' "$report")")
-	json=$(mktemp)
+	# The report stays where tests/lab/summary reads it.
+	json=${SHF_WORK:-/var/lib/storage-hotfix}/lab/reports/nvme-loop-$kver.json
 	"$SHF_TOP/tests/lab/nvme-loop-repro" --kver "$kver" --module "$mod" "${stock[@]}" \
-		--stock-boots "$boots" --iterations "$iter" --json "$json" >&2 || { rm -f "$json"; return 1; }
+		--stock-boots "$boots" --iterations "$iter" --json "$json" >&2 || return 1
 	jq -r '.runs[] | "\(.variant) boot \(.boot): \(.outcome)" +
 		(if .variant == "stock" then " signature=\(.signature_match) \(.first_oops)" else " resets_ok=\(.resets_ok)/\(.iterations)" end)' "$json"
 	jq -e '[.runs[] | select(.variant == "stock") | .outcome == "crash" and .signature_match] | all' "$json" >/dev/null &&
 		jq -e '[.runs[] | select(.variant == "ours") | .outcome == "pass" and .resets_ok == .iterations] | all' "$json" >/dev/null
-	local rc=$?
-	rm -f "$json"
-	return $rc
 }
