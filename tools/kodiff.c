@@ -516,20 +516,33 @@ static enum tkind tkind(const struct sec *t)
 	return T_SYM;
 }
 
-/* FUNC/OBJECT symbol starting exactly at off (lowest name wins). */
-static const struct sym *sym_at(const struct sec *t, int64_t off)
+/*
+ * Index of the first symbol (t->syms is sorted by value) whose value is
+ * >= off, or > off when past is set.
+ */
+static size_t sym_bound(const struct sec *t, uint64_t off, bool past)
 {
 	size_t lo = 0, hi = t->nsyms, mid;
 
-	if (off < 0)
-		return NULL;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (t->syms[mid]->value < (uint64_t)off)
+		if (t->syms[mid]->value < off ||
+		    (past && t->syms[mid]->value == off))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* FUNC/OBJECT symbol starting exactly at off (lowest name wins). */
+static const struct sym *sym_at(const struct sec *t, int64_t off)
+{
+	size_t lo;
+
+	if (off < 0)
+		return NULL;
+	lo = sym_bound(t, off, false);
 	return lo < t->nsyms && t->syms[lo]->value == (uint64_t)off ?
 		t->syms[lo] : NULL;
 }
@@ -537,18 +550,12 @@ static const struct sym *sym_at(const struct sec *t, int64_t off)
 /* Innermost FUNC/OBJECT symbol whose [value, value+size) holds off. */
 static const struct sym *sym_cover(const struct sec *t, int64_t off)
 {
-	size_t lo = 0, hi = t->nsyms, mid, steps = 0;
+	size_t lo, steps = 0;
 	const struct sym *best = NULL;
 
 	if (off < 0)
 		return NULL;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (t->syms[mid]->value <= (uint64_t)off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = sym_bound(t, off, true);
 	/* walk back; symbols rarely nest, so a few steps are enough */
 	while (lo-- > 0 && steps++ < 64) {
 		const struct sym *s = t->syms[lo];
@@ -564,17 +571,11 @@ static const struct sym *sym_cover(const struct sec *t, int64_t off)
 /* First FUNC/OBJECT symbol starting after off. */
 static const struct sym *sym_next(const struct sec *t, int64_t off)
 {
-	size_t lo = 0, hi = t->nsyms, mid;
+	size_t lo;
 
 	if (off < 0)
 		return NULL;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (t->syms[mid]->value <= (uint64_t)off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = sym_bound(t, off, true);
 	return lo < t->nsyms ? t->syms[lo] : NULL;
 }
 

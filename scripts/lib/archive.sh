@@ -90,16 +90,22 @@ archive_fetch() {
 		rm -rf "$tmp"
 		die "download of $pkg $ver failed"
 	fi
-	# apt names the file after the version with its epoch (1%3a...), the
-	# pool without: take whatever single .deb it wrote.
-	local got
-	got=$(find "$tmp" -maxdepth 1 -name '*.deb' | head -n 1)
-	[ -n "$got" ] || { rm -rf "$tmp"; die "apt-get download of $pkg $ver wrote no file"; }
-	verify_sha256 "$got" "$sha" "$pkg $ver" || { rm -rf "$tmp"; exit 1; }
+	archive_store "$tmp" "$pkg" "$ver" "$sha" "$dest"
+	printf '%s\n' "$dest"
+}
+
+# archive_store DIR PKG VER SHA DEST: file the .deb that apt-get download
+# left in DIR at DEST, checked against SHA; DIR is removed. apt names the
+# file after the version with its epoch (1%3a...), the pool without: take
+# whatever single .deb it wrote.
+archive_store() {
+	local dir=$1 pkg=$2 ver=$3 sha=$4 dest=$5 got
+	got=$(find "$dir" -maxdepth 1 -name '*.deb' | head -n 1)
+	[ -n "$got" ] || { rm -rf "$dir"; die "apt-get download of $pkg $ver wrote no file"; }
+	verify_sha256 "$got" "$sha" "$pkg $ver" || { rm -rf "$dir"; exit 1; }
 	mkdir -p "$(dirname "$dest")"
 	mv "$got" "$dest"
-	rm -rf "$tmp"
-	printf '%s\n' "$dest"
+	rm -rf "$dir"
 }
 
 # verify_sha256 FILE EXPECTED WHAT: removes FILE and explains on mismatch.

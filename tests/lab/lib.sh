@@ -89,7 +89,7 @@ pkg_records() {
 # is downloaded and verified here into the same cache path first, so
 # archive_fetch finds it there.
 lab_fetch() {
-	local pkg=$1 ver=$2 sha file dest tmp got
+	local pkg=$1 ver=$2 sha file dest tmp
 	if [ "${ver#*:}" != "$ver" ]; then
 		archive_update
 		sha=$(archive_field "$pkg" "$ver" SHA256)
@@ -102,12 +102,7 @@ lab_fetch() {
 			info "downloading $file"
 			(cd "$tmp" && _apt apt-get download "$pkg=$ver" >"$tmp/log" 2>&1) ||
 				{ cat "$tmp/log" >&2; rm -rf "$tmp"; die "download of $pkg $ver failed"; }
-			got=$(find "$tmp" -maxdepth 1 -name '*.deb' | head -n 1)
-			[ -n "$got" ] || { rm -rf "$tmp"; die "download of $pkg $ver left no .deb"; }
-			verify_sha256 "$got" "$sha" "$pkg $ver" || { rm -rf "$tmp"; exit 1; }
-			mkdir -p "$(dirname "$dest")"
-			mv "$got" "$dest"
-			rm -rf "$tmp"
+			archive_store "$tmp" "$pkg" "$ver" "$sha" "$dest"
 		fi
 	fi
 	archive_fetch "$pkg" "$ver"
