@@ -96,7 +96,11 @@ build_tree() {
 	shift 3
 	# One folder per (tree, fix, override): the stale-build sweep below
 	# must not remove a sibling that is still current.
-	name+=-${FIX_BUILD_DIR//\//_}${1:+-override}
+	local arg
+	name+=-${FIX_BUILD_DIR//\//_}
+	for arg in "$@"; do
+		case $arg in CONFIG_*) name+=-override; break ;; esac
+	done
 	local -a extra=()
 	[ $# -eq 0 ] || mapfile -t extra < <(override_args "$@")
 	key=$(printf '%s\n' "$K_SRC" "$K_CC_TEXT" "$FIX_BUILD_DIR" "$keydata" "$@" | cat - "${BASH_SOURCE[0]}" | sha256sum | cut -c1-12)
@@ -113,7 +117,7 @@ build_tree() {
 	(cd "$K_SRC" && find . -mindepth 1 -maxdepth 1 ! -name '.*' -exec cp -a {} "$tmp/" \;)
 	(cd "$tmp" && "$setup") || die "$name: preparing the source failed"
 	t0=$(now_s)
-	step "$name: building $FIX_BUILD_DIR${1:+ with test-only override $*} (log: $dir/build.log)"
+	step "$name: building $FIX_BUILD_DIR${1:+ with $*} (log: $dir/build.log)"
 	if ! kbuild "$tmp" "$FIX_BUILD_DIR" "$tmp/build.log" "${extra[@]}"; then
 		die "$name: build failed; nothing was kept (the log is above)"
 	fi
@@ -198,12 +202,32 @@ prove_tree() {
 	[ "$result" = identical ]
 }
 
-# explain A.ko B.ko: function-level diff; print JSON; fail when a function
-# outside FIX_FUNCTIONS changed, or when nothing changed at all.
+# module_objects TREE: the objects (.o, as built: with MO= in .kbuild-out)
+# that make up FIX_MODULE, from its .mod file.
+module_objects() {
+	local dir=$1/$FIX_BUILD_DIR o
+	[ -f "$1/.kbuild-out/$FIX_BUILD_DIR/$FIX_MODULE.mod" ] && dir=$1/.kbuild-out/$FIX_BUILD_DIR
+	# One object per word (a .mod file may hold several on one line).
+	tr ' ' '\n' <"$dir/$FIX_MODULE.mod" | while read -r o; do
+		[ -z "$o" ] || printf '%s\n' "$dir/$(basename "$o")"
+	done
+}
+
+# explain A B: function-level diff of FIX_MODULE between two trees built
+# with -ffunction-sections, object by object: each function then starts
+# its own section, so moving code does not change its alignment padding
+# (in the linked .ko, a shrunken function shifts every later one and loop
+# alignment NOPs inside them change). Prints JSON; fails when a function
+# outside FIX_FUNCTIONS changed, or none did.
 explain() {
-	local json fn base unexpected=()
+	local json='{"changed":[],"added":[],"removed":[]}' one fn base o unexpected=()
 	kodiff_ready
-	json=$("$KODIFF" funcs --json "$1" "$2") || [ $? -eq 1 ] || die "kodiff funcs failed on $1 $2"
+	for o in $(module_objects "$1"); do
+		[ -f "$2/${o#"$1"/}" ] || die "explain: $2 lacks $(basename "$o")"
+		one=$("$KODIFF" funcs --json "$o" "$2/${o#"$1"/}") || [ $? -eq 1 ] ||
+			die "kodiff funcs failed on $(basename "$o")"
+		json=$(jq -c --argjson b "$one" '{changed: (.changed + $b.changed), added: (.added + $b.added), removed: (.removed + $b.removed)}' <<<"$json")
+	done
 	for fn in $(jq -r '(.changed + .added + .removed)[]' <<<"$json"); do
 		# __pfx_F is F's call-padding (CONFIG_CALL_PADDING); F.isra.0 etc.
 		# are compiler clones of F.
