@@ -9,6 +9,11 @@ summary() {
 		((.changed_functions // []) | sort | join(",") | if . == "" then "-" else . end)] | join(" ")' "$1"
 }
 
+# proven REPORT: per fix, the distro modules its source reproduced.
+proven() {
+	jq -r '.fixes[] | select(.proof) | "\(.id) proven: \([.proof.modules[] | select(.result == "identical") | .module] | join(","))"' "$1"
+}
+
 # lib: source the pipeline's libraries for unit tests.
 lib() {
 	local l
