@@ -7,7 +7,7 @@ KODIFF=${KODIFF:-$SHF_TOP/tools/kodiff}
 
 kodiff_ready() {
 	[ -x "$KODIFF" ] && return 0
-	make -s -C "$SHF_TOP/tools" >/dev/null || die "building tools/kodiff failed (needs libelf-dev)"
+	make -s -C "$SHF_TOP/tools" kodiff >/dev/null || die "building tools/kodiff failed (needs libelf-dev)"
 }
 
 # override_args CONFIG_X=y|m ...: make variables and KCFLAGS forcing symbols
