@@ -83,7 +83,7 @@ source_dropped() {
 	for f in "$SHF_SOURCE_DROP/${pkg}_${K_PKGVER}_all.deb" "$SHF_SOURCE_DROP/${pkg}_$K_PKGVER.tar.xz"; do
 		[ -f "$f" ] || continue
 		S_FILE=$f
-		S_LABEL="$pkg $K_PKGVER (dropped in $SHF_SOURCE_DROP)"
+		S_LABEL="$pkg $K_PKGVER (operator's copy)"
 		case $f in
 		*.deb)
 			S_KIND=deb
