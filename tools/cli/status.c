@@ -128,7 +128,8 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 			err = NULL;
 		}
 	}
-	if (shf_build_id_eq(&r->ld.build_id, &r->mi.build_id) ||
+	if ((r->installed && shf_build_id_eq(&r->ld.build_id,
+					     &r->mi.build_id)) ||
 	    shf_build_id_eq(&r->ld.build_id, &built_id))
 		r->which = "ours";
 	else if (strchr(r->ld.taint, 'O'))
