@@ -136,6 +136,9 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 		r->which = "other";	/* out of tree, but not our build */
 	else
 		r->which = "stock";
+	if (r->installed && strcmp(r->which, "ours"))
+		note(r, "ours is installed but the %s module is loaded: "
+		     "storage-hotfix swap %s, or reboot", r->which, r->fix->id);
 	if (!r->ld.build_id.n)
 		note(r, "no build-id in %s/module/%s/notes: told apart by taint "
 		     "only", o->sys, r->fix->module);

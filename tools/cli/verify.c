@@ -89,7 +89,7 @@ static int check_file(const struct shf_fix *f, const char *kver,
 	struct ec_sections r;
 	struct shf_modinfo mi;
 	char *err = NULL;
-	size_t nd, i;
+	size_t nd, i, k;
 	int rc = 0;
 
 	if (!built || !shf_is_file(built))
@@ -126,8 +126,13 @@ static int check_file(const struct shf_fix *f, const char *kver,
 			 "%zu of %zu sections differ; reinstall it (dkms "
 			 "install) and find out who changed it", inst, built,
 			 nd, r.compared);
-		for (i = 0; i < r.n && i < 10; i++)
-			printf("    %s\n", r.v[i].line);
+		for (i = 0; i < r.n && i < 10; i++) {
+			printf("    %s", r.v[i].line);
+			for (k = 0; k < r.v[i].fns.n; k++)
+				printf("%s%s", k ? ", " : "; functions: ",
+				       r.v[i].fns.v[k]);
+			putchar('\n');
+		}
 	}
 	ec_sections_free(&r);
 	ec_free(&a);

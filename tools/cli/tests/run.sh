@@ -26,7 +26,7 @@ sh() {
 }
 
 check() {
-	local r=0
+	local r=0 l
 	"$2" || r=$?
 	if [ "$r" = 0 ]; then
 		echo "ok $1"
@@ -34,8 +34,12 @@ check() {
 	else
 		echo "not ok $1"
 		echo "# exit $rc"
-		[ -z "$out" ] || sed 's/^/# stdout: /' <<< "$out"
-		[ -z "$err" ] || sed 's/^/# stderr: /' <<< "$err"
+		[ -z "$out" ] || while IFS= read -r l; do
+			echo "# stdout: $l"
+		done <<< "$out"
+		[ -z "$err" ] || while IFS= read -r l; do
+			echo "# stderr: $l"
+		done <<< "$err"
 		failed=$((failed + 1))
 	fi
 }
