@@ -64,7 +64,7 @@ static bool stamp_is(const char *stamp, const char *id)
 
 static void fill_row(struct row *r, const struct shf_opts *o,
 		     struct kmod_ctx *ctx, const struct shf_report *rep,
-		     const char *rep_err)
+		     const char *rep_err, const struct shf_secure *sec)
 {
 	struct json_object *e = NULL;
 	struct shf_build_id built_id = { .n = 0 };
@@ -114,6 +114,10 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 
 	if (!r->running || !o->sys)
 		return;
+	if (r->installed && !r->mi.is_signed && sec->sig_enforce == 1)
+		note(r, "unsigned, and %s enforces module signatures: it will "
+		     "not load (sign it with the key DKMS enrolled as MOK)",
+		     r->kver);
 	r->loaded_known = true;
 	shf_loaded_read(o->sys, r->fix->module, &r->ld);
 	if (!r->ld.loaded)
@@ -358,17 +362,11 @@ int cmd_status(int argc, char **argv)
 			r.running = !strcmp(kernels[k], o.running);
 			r.kinstalled = kinst;
 			r.fix = &fixes[i];
-			fill_row(&r, &o, ctx, &rep, rep_err);
+			fill_row(&r, &o, ctx, &rep, rep_err, &sec);
 			if (o.json)
 				json_object_array_add(jf, row_json(&r));
 			else
 				row_text(&r, kw, fw);
-			if (r.running && r.installed && !r.mi.is_signed &&
-			    sec.sig_enforce == 1 && !o.json)
-				printf("    unsigned, and %s enforces module "
-				       "signatures: it will not load (sign it "
-				       "with the key DKMS enrolled as MOK)\n",
-				       r.kver);
 			free_row(&r);
 		}
 		free(rep_err);

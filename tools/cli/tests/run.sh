@@ -152,7 +152,8 @@ t_status_json() {
 		'K2 fixa no-report false false null null null null' \
 		'K2 fixb no-report false false null null null null')" ] &&
 	jq -e '.kernels[1].fixes[0].reason | test("run scripts/hotfix-build plan K2$")' <<< "$out" >/dev/null &&
-	jq -e '.kernels[0].fixes[0].stamp == "fixa upstream=1 storage-hotfix=0"' <<< "$out" >/dev/null
+	jq -e '.kernels[0].fixes[0].stamp == "fixa upstream=1 storage-hotfix=0"' <<< "$out" >/dev/null &&
+	jq -e '.kernels[0].fixes[0].notes == ["unsigned, and K1 enforces module signatures: it will not load (sign it with the key DKMS enrolled as MOK)"]' <<< "$out" >/dev/null
 }
 
 t_status_text() {
