@@ -32,6 +32,7 @@ struct row {
 	char *inst_path;		/* MODULE.ko* under updates/ */
 	struct shf_modinfo mi;
 	bool installed;			/* inst_path carries our stamp */
+	bool unreadable;		/* inst_path: no modinfo */
 	bool loaded_known;		/* the running kernel: sysfs read */
 	struct shf_loaded ld;
 	const char *which;		/* ours stock other, if loaded */
@@ -103,6 +104,7 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 	if (r->inst_path) {
 		if (shf_modinfo_read(ctx, r->inst_path, &r->mi, &err)) {
 			note(r, "cannot read the installed module: %s", err);
+			r->unreadable = true;
 			free(err);
 		} else if (!stamp_is(r->mi.stamp, r->fix->id)) {
 			note(r, "%s is not ours (no \"hotfix=%s\" in its modinfo)",
@@ -219,6 +221,7 @@ static void row_text(const struct row *r, int kw, int fw)
 			 r->mi.is_signed ? "yes,signed" : "yes");
 	else
 		snprintf(inst, sizeof(inst), "%s",
+			 r->unreadable ? "unreadable" :
 			 r->inst_path ? "not-ours" : "no");
 	if (!r->loaded_known)
 		snprintf(load, sizeof(load), "-");

@@ -100,7 +100,10 @@ t_diff_errors() {
 	[ "$err" = "storage-hotfix diff: error: $tmp/none.ko: No such file or directory" ] &&
 	printf 'garbage' > "$tmp/g.ko.xz" &&
 	sh diff "$tmp/m.0.ko" "$tmp/g.ko.xz" && [ "$rc" = 2 ] &&
-	grep -q "^storage-hotfix diff: error: $tmp/g.ko.xz: corrupt xz data" <<< "$err"
+	grep -q "^storage-hotfix diff: error: $tmp/g.ko.xz: corrupt xz data" <<< "$err" &&
+	head -c 300 "$tmp/m.0.ko" > "$tmp/cut.ko" &&
+	sh diff "$tmp/cut.ko" "$tmp/m.0.ko" && [ "$rc" = 2 ] &&
+	[ "$err" = "storage-hotfix diff: error: $tmp/cut.ko: corrupt ELF file: bad section header table" ]
 }
 
 # fake bundle: two made-up fixes; kernel K1 with a report and our fixa
@@ -181,6 +184,19 @@ t_status_not_ours() {
 	rm "$tmp/root/lib/modules/K1/updates/modb.ko" && : > "$tmp/sys/module/modb/taint"
 }
 
+# a file that is no module in updates/: said, and status goes on
+t_status_unreadable() {
+	local args
+	fake_args &&
+	echo garbage > "$tmp/root/lib/modules/K2/modb.ko" &&
+	mkdir -p "$tmp/root/lib/modules/K2/updates" &&
+	mv "$tmp/root/lib/modules/K2/modb.ko" "$tmp/root/lib/modules/K2/updates/" &&
+	sh status "${args[@]}" && [ "$rc" = 0 ] &&
+	grep -Eq '^K2 +fixb +no-report +no +unreadable +-$' <<< "$out" &&
+	grep -q "^    cannot read the installed module: $tmp/root/lib/modules/K2/updates/modb.ko: cannot read modinfo: " <<< "$out" &&
+	rm -r "$tmp/root/lib/modules/K2/updates"
+}
+
 t_verify() {
 	local args
 	fake_args &&
@@ -220,6 +236,7 @@ check diff-errors t_diff_errors
 check status-json t_status_json
 check status-text t_status_text
 check status-not-ours t_status_not_ours
+check status-unreadable t_status_unreadable
 check verify t_verify
 check verify-report t_verify_report
 
