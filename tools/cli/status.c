@@ -111,6 +111,10 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 			     r->inst_path, r->fix->id);
 		} else {
 			r->installed = true;
+			if (strstr(r->mi.stamp, "TEST-ONLY"))
+				note(r, "a lab-only build (--test-override: the "
+				     "distro config leaves it out): remove it "
+				     "from production hosts");
 		}
 	}
 

@@ -227,7 +227,11 @@ int cmd_verify(int argc, char **argv)
 		}
 		checked++;
 		e = shf_report_fix(&rep, f->id);
-		if (!rep.path)
+		if (strstr(mi.stamp, "TEST-ONLY"))
+			rc = bad(f->id, "%s is a lab-only build (%s): the distro "
+				 "config leaves this module out; remove it (dkms "
+				 "remove)", inst, mi.stamp);
+		else if (!rep.path)
 			rc = bad(f->id, "no report in %s/%s: run "
 				 "scripts/hotfix-build all %s", o.work, kver,
 				 kver);

@@ -225,6 +225,14 @@ t_verify_report() {
 	sh verify K1 "${args[@]:0:6}" && [ "$rc" = 1 ] &&
 	grep -q 'the proof is different, not identical' <<< "$out" &&
 	cp "$tmp/report.good" "$w" &&
+	cp "$tmp/root/lib/modules/K1/updates/dkms/moda.ko" "$tmp/good.ko" &&
+	mod moda 1 'fixa upstream=1 storage-hotfix=0 TEST-ONLY-config-override=CONFIG_A=m' &&
+	cp "$tmp/moda.1.ko" "$tmp/root/lib/modules/K1/updates/dkms/moda.ko" &&
+	sh verify K1 "${args[@]:0:6}" && [ "$rc" = 1 ] &&
+	grep -q '^fixa: FAILED: .*/moda.ko is a lab-only build' <<< "$out" &&
+	sh status --json "${args[@]}" && [ "$rc" = 0 ] &&
+	jq -e '.kernels[0].fixes[0].notes | any(test("lab-only build"))' <<< "$out" >/dev/null &&
+	cp "$tmp/good.ko" "$tmp/root/lib/modules/K1/updates/dkms/moda.ko" &&
 	sh verify K2 "${args[@]:0:6}" && [ "$rc" = 1 ] &&
 	grep -q '^no storage-hotfix module is installed for K2' <<< "$out"
 }
