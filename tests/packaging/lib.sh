@@ -93,6 +93,8 @@ dkms_install_remove() {
 		echo "  DKMS key: $(openssl x509 -inform DER -in /var/lib/dkms/mok.pub -noout -subject | sed "s/^subject=//")"
 		echo "  modprobe: $(modprobe -S "$K" --show-depends nvme-loop | grep -o "[^ ]*nvme-loop[^ ]*")"
 		if [ -f "$stock" ]; then echo "  stock file: still in place"; else echo "  stock file: moved aside by DKMS"; fi
+		case $mod in */updates/dkms/nvme-loop.ko*) ;; *) echo "our module is not what modinfo resolves" >&2; exit 1 ;; esac
+		modinfo -k "$K" -F hotfix nvme-loop | grep -q "^nvme-loop-shutdown " || { echo "no hotfix stamp" >&2; exit 1; }
 		log=$(ls /var/lib/dkms/storage-hotfix/*/"$K"/x86_64/log/make.log)
 		grep "^==> \(prove\|patch\|explain\) nvme-loop\|^==> summary" "$log" | sed "s/ ([0-9.]* s)//; s/^/  make.log: /"
 		apt-get remove -y -q storage-hotfix-dkms >/tmp/apt.log 2>&1 || { cat /tmp/apt.log >&2; exit 1; }
