@@ -22,10 +22,10 @@ build: deps tools
 	scripts/hotfix-build all $(KVER)
 
 test: deps tools
-	tests/run scripts pipeline repro
+	tests/run scripts pipeline packaging repro
 
 matrix: deps tools
-	tests/run scripts pipeline repro matrix; rc=$$?; tests/lab/summary; exit $$rc
+	tests/run scripts pipeline packaging repro matrix; rc=$$?; tests/lab/summary; exit $$rc
 
 lint:
 	tests/run scripts/006
