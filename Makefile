@@ -2,7 +2,13 @@
 #   make build [KVER=...]   plan, source, prove, patch, explain for KVER
 #   make test               the CI test set (unit tests, 3 real kernels, bad input, nvme-loop reproducer)
 #   make matrix             the long matrix: every pinned kernel, every lab case
+#   make deb | rpm          packages in dist/deb, dist/rpm (storage-hotfix-dkms, storage-hotfix)
+#   make channel            both published into the hotfix channel, dist/channel
+#                           (CHANNEL_KEY=gpg-key-id signs it; without, a throwaway key)
 KVER ?= 6.12.107+deb13-amd64
+VERSION := $(shell cat VERSION)
+DIST ?= dist
+CHANNEL_KEY ?=
 
 all: build
 
@@ -24,8 +30,25 @@ matrix: deps tools
 lint:
 	tests/run scripts/006
 
+# One template for make, debian/ and rpm/.
+dkms.conf: dkms.conf.in VERSION
+	sed 's/@VERSION@/$(VERSION)/g' dkms.conf.in >$@.tmp && mv $@.tmp $@
+
+rpm/storage-hotfix.spec: rpm/storage-hotfix.spec.in VERSION
+	sed 's/@VERSION@/$(VERSION)/g' rpm/storage-hotfix.spec.in >$@.tmp && mv $@.tmp $@
+
+deb:
+	scripts/build-packages deb $(DIST)
+
+rpm:
+	scripts/build-packages rpm $(DIST)
+
+channel: deb rpm
+	scripts/publish-channel --out $(DIST)/channel $(if $(CHANNEL_KEY),--key $(CHANNEL_KEY)) \
+		$(DIST)/deb/*.deb $(DIST)/rpm/*.rpm
+
 clean:
 	$(MAKE) -C tools clean
-	rm -rf tests/results
+	rm -rf tests/results dist dkms.conf rpm/storage-hotfix.spec
 
-.PHONY: all deps tools build test matrix lint clean
+.PHONY: all deps tools build test matrix lint clean deb rpm channel

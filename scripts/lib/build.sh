@@ -7,7 +7,11 @@ KODIFF=${KODIFF:-$SHF_TOP/tools/kodiff}
 
 kodiff_ready() {
 	[ -x "$KODIFF" ] && return 0
-	make -s -C "$SHF_TOP/tools" >/dev/null || die "building tools/kodiff failed (needs libelf-dev)"
+	# A host with only the kernel's gcc-NN (Debian's headers pull that one,
+	# not gcc): build with it.
+	local cc=gcc
+	command -v gcc >/dev/null || cc=${K_CC:-cc}
+	make -s -C "$SHF_TOP/tools" CC="$cc" kodiff >/dev/null || die "building tools/kodiff with $cc failed (needs libelf-dev)"
 }
 
 # override_args CONFIG_X=y|m ...: make variables and KCFLAGS forcing symbols

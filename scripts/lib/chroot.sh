@@ -21,22 +21,28 @@ suite_gcc() {
 	esac
 }
 
+# chroot_make SUITE [DIR PACKAGES]: the build chroot of SUITE in
+# $SHF_CHROOTS/SUITE with chroot_packages; or, for other uses (the
+# packaging tests), a chroot of SUITE in DIR with the comma-separated
+# PACKAGES (DIR must not be under $SHF_CHROOTS: chroot_with would take it
+# for a build chroot).
 chroot_make() {
-	local suite=$1 dir=$SHF_CHROOTS/$1
+	local suite=$1 dir=${2:-$SHF_CHROOTS/$1} pkgs=${3:-}
+	[ -n "$pkgs" ] || pkgs=$(chroot_packages "$(suite_gcc "$suite")")
 	if [ -x "$dir/usr/bin/make" ]; then
-		chroot_complete "$dir" "$(chroot_packages "$(suite_gcc "$suite")")"
+		chroot_complete "$dir" "$pkgs"
 		info "chroot $suite exists: $dir"
 		return 0
 	fi
 	command -v debootstrap >/dev/null ||
 		die "debootstrap is not installed" "apt-get install debootstrap"
-	mkdir -p "$SHF_CHROOTS"
+	mkdir -p "$(dirname "$dir")"
 	rm -rf "$dir.tmp"
 	step "chroot $suite: debootstrap --variant=minbase (about 3 minutes)"
-	run_logged "$SHF_CHROOTS/$suite.log" debootstrap --variant=minbase \
-		--include="$(chroot_packages "$(suite_gcc "$suite")")" \
+	run_logged "$dir.log" debootstrap --variant=minbase \
+		--include="$pkgs" \
 		"$suite" "$dir.tmp" "${SHF_MIRROR:-http://deb.debian.org/debian}" ||
-		{ rm -rf "$dir.tmp"; die "debootstrap of $suite failed (log: $SHF_CHROOTS/$suite.log)"; }
+		{ rm -rf "$dir.tmp"; die "debootstrap of $suite failed (log: $dir.log)"; }
 	mv "$dir.tmp" "$dir"
 	info "chroot $suite ready: $dir"
 }

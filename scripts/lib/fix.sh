@@ -81,3 +81,31 @@ fix_source_state() {
 	done <<<"$FIX_VULNERABLE"
 	if [ -n "$vuln" ]; then echo "vulnerable: $vuln"; else echo "fixed: $fixed"; fi
 }
+
+# plan_config: '' when FIX_CONFIG holds for the kernel (K_CONFIG), else the
+# reason it does not. Shared by hotfix-build and dkms-plan.
+plan_config() {
+	local req sym want have
+	for req in $FIX_CONFIG; do
+		sym=${req%%=*}
+		want=${req#*=}
+		have=$(config_value "$sym")
+		[ "$have" = "$want" ] || { echo "$sym is ${have:-not set} in $(basename "$K_CONFIG") (needs $want)"; return; }
+	done
+}
+
+# fixed_hint: where FIX_FIXED_IN says upstream fixed it for K_SERIES /
+# K_UPSTREAM, why ('' otherwise).
+fixed_hint() {
+	local f
+	for f in $FIX_FIXED_IN; do
+		if [ "$(ver_series "$f")" = "$K_SERIES" ] && ver_ge "$K_UPSTREAM" "$f"; then
+			echo "upstream fixed it in $f"
+			return
+		fi
+	done
+	f=${FIX_FIXED_IN##* }
+	if [ -n "$f" ] && ver_ge "$K_SERIES" "$(ver_series "$f")" && ! [ "$K_SERIES" = "$(ver_series "$f")" ]; then
+		echo "series after $f carry the fix"
+	fi
+}

@@ -3,6 +3,11 @@
 # the operator, reduced to the paths the fixes need. The proof step, not
 # the label, decides whether it is the source the distro built.
 
+# Offline hosts: where the operator drops a linux-source .deb or tarball.
+SHF_SOURCE_DROP=${SHF_SOURCE_DROP:-$SHF_WORK/sources}
+# SHF_FETCH=no: never download a source (/etc/storage-hotfix/storage-hotfix.conf).
+SHF_FETCH=${SHF_FETCH:-yes}
+
 # source_paths: every path any fix needs (one extraction serves all).
 source_paths() {
 	local d
@@ -34,7 +39,9 @@ source_origin() {
 		fi
 		return
 	fi
-	# Offline hosts: the linux-source package installed by the operator.
+	# Offline hosts: a file the operator dropped, or the linux-source
+	# package installed by the operator.
+	source_dropped && return
 	if [ -f "/usr/src/$pkg.tar.xz" ] &&
 		[ "$(dpkg-query -W -f '${Version}' "$pkg" 2>/dev/null)" = "$K_PKGVER" ]; then
 		S_KIND=tarball
@@ -42,6 +49,10 @@ source_origin() {
 		S_LABEL="$pkg $K_PKGVER (installed)"
 		return
 	fi
+	[ "$SHF_FETCH" = yes ] || die "no source for $K_KVER ($K_PKGVER) on this host, and fetching is off (SHF_FETCH=$SHF_FETCH)" \
+		"install it:  apt-get install $pkg=$K_PKGVER" \
+		"or drop ${pkg}_${K_PKGVER}_all.deb (or its /usr/src/$pkg.tar.xz renamed ${pkg}_$K_PKGVER.tar.xz) in $SHF_SOURCE_DROP/" \
+		"or let storage-hotfix fetch it: SHF_FETCH=yes in /etc/storage-hotfix/storage-hotfix.conf"
 	archive_update
 	if [ -n "$(archive_field "$pkg" "$K_PKGVER" SHA256)" ]; then
 		S_KIND=deb
@@ -59,6 +70,37 @@ source_origin() {
 	die "no source for $K_KVER ($K_PKGVER) in Debian's archive" \
 		"give one: SHF_SOURCE=/path/linux-source.tar.xz (or a tree) scripts/hotfix-build ..." \
 		"on the host: apt-get install $pkg=$K_PKGVER"
+}
+
+# source_dropped: a linux-source of the exact version the operator put in
+# $SHF_SOURCE_DROP (offline hosts): Debian's .deb as the pool names it, or
+# the tarball it installs, renamed to carry the version. Checked against
+# the archive's SHA256 when the index is known here (the .deb), else
+# against FILE.sha256 when the operator put one next to it; the proof
+# step checks the contents in any case. Sets S_* like source_origin.
+source_dropped() {
+	local pkg=linux-source-$K_SERIES f
+	for f in "$SHF_SOURCE_DROP/${pkg}_${K_PKGVER}_all.deb" "$SHF_SOURCE_DROP/${pkg}_$K_PKGVER.tar.xz"; do
+		[ -f "$f" ] || continue
+		S_FILE=$f
+		S_LABEL="$pkg $K_PKGVER (operator's copy)"
+		case $f in
+		*.deb)
+			S_KIND=deb
+			[ "$SHF_FETCH" != yes ] || archive_update
+			S_SHA=$(archive_field "$pkg" "$K_PKGVER" SHA256)
+			;;
+		*) S_KIND=tarball ;;
+		esac
+		if [ -z "$S_SHA" ] && [ -f "$f.sha256" ]; then S_SHA=$(cut -d' ' -f1 "$f.sha256"); fi
+		if [ -n "$S_SHA" ]; then
+			info "source: $f (sha256 to match: $S_SHA)"
+		else
+			info "source: $f (no sha256 known for it here: the proof step decides)"
+		fi
+		return 0
+	done
+	return 1
 }
 
 # source_tar_to_stdout: the source tarball's bytes, whatever it came in.

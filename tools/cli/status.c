@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * storage-hotfix status [--json]: per installed kernel (and the running
+ * one) and per fix: the pipeline's verdict, whether our module is built,
+ * installed, and for the running kernel loaded (ours or stock), with the
+ * Secure Boot facts that decide whether it can load.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdarg.h>
+#include <json-c/json.h>
+#include <libkmod.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "elfcmp.h"
+#include "shf.h"
+
+struct row {
+	const char *kver;
+	bool running, kinstalled;
+	const struct shf_fix *fix;
+	const char *report;		/* path, or NULL */
+	const char *verdict, *reason;
+	char *own_reason;
+	const char *module_path;	/* from the report */
+	bool built;
+	char *inst_path;		/* MODULE.ko* under updates/ */
+	struct shf_modinfo mi;
+	bool installed;			/* inst_path carries our stamp */
+	bool unreadable;		/* inst_path: no modinfo */
+	bool loaded_known;		/* the running kernel: sysfs read */
+	struct shf_loaded ld;
+	const char *which;		/* ours stock other, if loaded */
+	struct ec_names notes;
+};
+
+static void note(struct row *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note(struct row *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		ec_oom();
+	va_end(ap);
+	ec_names_add(&r->notes, s);
+	free(s);
+}
+
+static bool stamp_is(const char *stamp, const char *id)
+{
+	size_t n = strlen(id);
+
+	return stamp && !strncmp(stamp, id, n) &&
+	       (!stamp[n] || stamp[n] == ' ');
+}
+
+static void fill_row(struct row *r, const struct shf_opts *o,
+		     struct kmod_ctx *ctx, const struct shf_report *rep,
+		     const char *rep_err, const struct shf_secure *sec)
+{
+	struct json_object *e = NULL;
+	struct shf_build_id built_id = { .n = 0 };
+	char *dir, *err = NULL;
+	int fd;
+
+	r->report = rep->path;
+	if (rep_err) {
+		r->verdict = "bad-report";
+		r->reason = rep_err;
+	} else if (!rep->path) {
+		r->verdict = "no-report";
+		r->reason = r->own_reason = shf_asprintf(
+			"no report in %s/%s: run scripts/hotfix-build plan %s",
+			o->work, r->kver, r->kver);
+	} else if (!(e = shf_report_fix(rep, r->fix->id))) {
+		r->verdict = "not-in-report";
+		r->reason = r->own_reason = shf_asprintf(
+			"%s has no entry for %s: run scripts/hotfix-build plan %s",
+			rep->path, r->fix->id, r->kver);
+	} else {
+		r->verdict = shf_json_str(e, "verdict") ?: "unknown";
+		r->reason = shf_json_str(e, "reason") ?: "";
+		r->module_path = shf_json_str(e, "module_path");
+	}
+	if (r->module_path) {
+		r->built = shf_is_file(r->module_path);
+		if (!r->built)
+			note(r, "built module gone: %s (scripts/hotfix-build all %s "
+			     "builds it again)", r->module_path, r->kver);
+	}
+
+	dir = shf_asprintf("%s/lib/modules/%s/updates", o->root, r->kver);
+	r->inst_path = shf_find_module(dir, r->fix->module);
+	free(dir);
+	if (r->inst_path) {
+		if (shf_modinfo_read(ctx, r->inst_path, &r->mi, &err)) {
+			note(r, "cannot read the installed module: %s", err);
+			r->unreadable = true;
+			free(err);
+		} else if (!stamp_is(r->mi.stamp, r->fix->id)) {
+			note(r, "%s is not ours (no \"hotfix=%s\" in its modinfo)",
+			     r->inst_path, r->fix->id);
+		} else {
+			r->installed = true;
+			if (strstr(r->mi.stamp, "TEST-ONLY"))
+				note(r, "a lab-only build (--test-override: the "
+				     "distro config leaves it out): remove it "
+				     "from production hosts");
+		}
+	}
+
+	if (!r->running || !o->sys)
+		return;
+	if (r->installed && !r->mi.is_signed && sec->sig_enforce == 1)
+		note(r, "unsigned, and %s enforces module signatures: it will "
+		     "not load (sign it with the key DKMS enrolled as MOK)",
+		     r->kver);
+	r->loaded_known = true;
+	shf_loaded_read(o->sys, r->fix->module, &r->ld);
+	if (!r->ld.loaded)
+		return;
+	if (r->built) {
+		fd = shf_ko_open(r->module_path, &err);
+		if (fd >= 0) {
+			shf_elf_build_id(fd, &built_id);
+			close(fd);
+		} else {
+			free(err);
+			err = NULL;
+		}
+	}
+	if ((r->installed && shf_build_id_eq(&r->ld.build_id,
+					     &r->mi.build_id)) ||
+	    shf_build_id_eq(&r->ld.build_id, &built_id))
+		r->which = "ours";
+	else if (strchr(r->ld.taint, 'O'))
+		r->which = "other";	/* out of tree, but not our build */
+	else
+		r->which = "stock";
+	if (r->installed && strcmp(r->which, "ours"))
+		note(r, "ours is installed but the %s module is loaded: "
+		     "storage-hotfix swap %s, or reboot", r->which, r->fix->id);
+	if (!r->ld.build_id.n)
+		note(r, "no build-id in %s/module/%s/notes: told apart by taint "
+		     "only", o->sys, r->fix->module);
+}
+
+static void free_row(struct row *r)
+{
+	free(r->own_reason);
+	free(r->inst_path);
+	shf_modinfo_free(&r->mi);
+	shf_loaded_free(&r->ld);
+	ec_names_free(&r->notes);
+}
+
+static struct json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *jtri(int v)
+{
+	return v < 0 ? NULL : json_object_new_boolean(v);
+}
+
+static struct json_object *row_json(const struct row *r)
+{
+	struct json_object *j = json_object_new_object(), *n;
+	char hex[2 * SHF_BUILD_ID_MAX + 1];
+	size_t i;
+
+	json_object_object_add(j, "id", jstr(r->fix->id));
+	json_object_object_add(j, "module", jstr(r->fix->module));
+	json_object_object_add(j, "verdict", jstr(r->verdict));
+	json_object_object_add(j, "reason", jstr(r->reason));
+	json_object_object_add(j, "report", jstr(r->report));
+	json_object_object_add(j, "built", json_object_new_boolean(r->built));
+	json_object_object_add(j, "module_path", jstr(r->module_path));
+	json_object_object_add(j, "installed",
+			       json_object_new_boolean(r->installed));
+	json_object_object_add(j, "installed_path", jstr(r->inst_path));
+	json_object_object_add(j, "stamp", jstr(r->mi.stamp));
+	json_object_object_add(j, "signed", r->inst_path ?
+			       json_object_new_boolean(r->mi.is_signed) : NULL);
+	json_object_object_add(j, "signer", jstr(r->mi.signer));
+	json_object_object_add(j, "loaded", r->loaded_known ?
+			       json_object_new_boolean(r->ld.loaded) : NULL);
+	json_object_object_add(j, "loaded_module", jstr(r->which));
+	hex[0] = 0;
+	shf_build_id_hex(&r->ld.build_id, hex);
+	json_object_object_add(j, "loaded_build_id",
+			       r->ld.loaded && *hex ? jstr(hex) : NULL);
+	json_object_object_add(j, "taint", r->ld.loaded ? jstr(r->ld.taint) :
+			       NULL);
+	n = json_object_new_array();
+	for (i = 0; i < r->notes.n; i++)
+		json_object_array_add(n, jstr(r->notes.v[i]));
+	json_object_object_add(j, "notes", n);
+	return j;
+}
+
+static const char *yes_no(int v)
+{
+	return v < 0 ? "unknown" : v ? "yes" : "no";
+}
+
+static void row_text(const struct row *r, int kw, int fw)
+{
+	char kern[256], inst[64], load[64];
+	size_t i;
+
+	snprintf(kern, sizeof(kern), "%s%s", r->kver, r->running ? "*" : "");
+	if (r->installed)
+		snprintf(inst, sizeof(inst), "%s",
+			 r->mi.is_signed ? "yes,signed" : "yes");
+	else
+		snprintf(inst, sizeof(inst), "%s",
+			 r->unreadable ? "unreadable" :
+			 r->inst_path ? "not-ours" : "no");
+	if (!r->loaded_known)
+		snprintf(load, sizeof(load), "-");
+	else if (!r->ld.loaded)
+		snprintf(load, sizeof(load), "no");
+	else
+		snprintf(load, sizeof(load), "%s%s%s%s", r->which,
+			 *r->ld.taint ? " (taint " : "", r->ld.taint,
+			 *r->ld.taint ? ")" : "");
+	printf("%-*s  %-*s  %-15s  %-5s  %-10s  %s\n", kw, kern, fw,
+	       r->fix->id, r->verdict, r->built ? "yes" : "no", inst, load);
+	if (r->reason && *r->reason)
+		printf("    %s\n", r->reason);
+	if (r->installed)
+		printf("    installed: %s%s%s\n", r->inst_path,
+		       r->mi.signer ? ", signed by " : "",
+		       r->mi.signer ? r->mi.signer : "");
+	for (i = 0; i < r->notes.n; i++)
+		printf("    %s\n", r->notes.v[i]);
+}
+
+static int status_usage(FILE *f, int rc)
+{
+	fputs("usage: storage-hotfix status [--json] [--root DIR] [--sys DIR]\n"
+	      "                             [--work DIR] [--data DIR] "
+	      "[--running KVER]\n"
+	      "\n"
+	      "Per kernel (ROOT/lib/modules/*, and the running one) and fix:\n"
+	      "the pipeline's verdict and why, whether our module is built,\n"
+	      "installed (ROOT/lib/modules/KVER/updates, modinfo hotfix=), and\n"
+	      "for the running kernel loaded: ours (build-id of the installed\n"
+	      "or built module), stock, or other (out-of-tree 'O' taint).\n"
+	      "  --json          machine-readable (schema 1, see README.md)\n"
+	      "  --root DIR      where kernels are installed (default /)\n"
+	      "  --sys DIR       sysfs of the running kernel (default /sys)\n"
+	      "  --work DIR      the pipeline's reports ($SHF_WORK, default\n"
+	      "                  /var/lib/storage-hotfix)\n"
+	      "  --data DIR      the bundle's fix folders ($SHF_TOP, the tree\n"
+	      "                  of this binary, /usr/src/storage-hotfix-VERSION)\n"
+	      "  --running KVER  the running kernel (default: uname -r)\n"
+	      "Exit 0, or 2 on errors.\n", f);
+	return rc;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct shf_opts o;
+	struct shf_fix *fixes = NULL;
+	struct shf_secure sec;
+	struct kmod_ctx *ctx;
+	struct json_object *out = NULL, *jk = NULL, *jf = NULL, *js;
+	const char *nocfg[] = { NULL };
+	size_t nfix, nk, i, k;
+	char **kernels, *err = NULL;
+	int kw = 6, fw = 3, rc;
+
+	rc = shf_opts_parse(&o, argc, argv, SHF_OPT_JSON | SHF_OPT_ROOT |
+			    SHF_OPT_SYS | SHF_OPT_RUNNING);
+	if (rc == SHF_OPTS_HELP) {
+		shf_opts_free(&o);
+		return status_usage(stdout, 0);
+	}
+	if (rc || optind != argc) {
+		if (!rc)
+			fprintf(stderr, "storage-hotfix status: error: "
+				"unexpected argument \"%s\"\n", argv[optind]);
+		shf_opts_free(&o);
+		return status_usage(stderr, 2);
+	}
+	if (shf_fixes_load(o.data, &fixes, &nfix, &err)) {
+		fprintf(stderr, "storage-hotfix status: error: %s\n", err);
+		free(err);
+		shf_opts_free(&o);
+		return 2;
+	}
+	ctx = kmod_new(NULL, nocfg);
+	if (!ctx) {
+		fprintf(stderr, "storage-hotfix status: error: libkmod: "
+			"cannot start\n");
+		shf_fixes_free(fixes, nfix);
+		shf_opts_free(&o);
+		return 2;
+	}
+	kernels = shf_kernels(o.root, o.running, &nk);
+	shf_secure_read(o.sys, &sec);
+
+	if (o.json) {
+		out = json_object_new_object();
+		json_object_object_add(out, "schema", json_object_new_int(1));
+		json_object_object_add(out, "root", jstr(*o.root ? o.root : "/"));
+		json_object_object_add(out, "sys", jstr(o.sys));
+		json_object_object_add(out, "work", jstr(o.work));
+		json_object_object_add(out, "data", jstr(o.data));
+		json_object_object_add(out, "running_kernel", jstr(o.running));
+		js = json_object_new_object();
+		json_object_object_add(js, "sig_enforce", jtri(sec.sig_enforce));
+		json_object_object_add(js, "lockdown", jstr(sec.lockdown));
+		json_object_object_add(js, "secure_boot",
+				       jtri(sec.secure_boot));
+		json_object_object_add(out, "secure", js);
+		jk = json_object_new_array();
+		json_object_object_add(out, "kernels", jk);
+	} else {
+		for (i = 0; i < nk; i++)
+			if ((int)strlen(kernels[i]) + 1 > kw)
+				kw = strlen(kernels[i]) + 1;
+		for (i = 0; i < nfix; i++)
+			if ((int)strlen(fixes[i].id) > fw)
+				fw = strlen(fixes[i].id);
+		printf("%-*s  %-*s  %-15s  %-5s  %-10s  %s\n", kw, "KERNEL", fw,
+		       "FIX", "VERDICT", "BUILT", "INSTALLED", "LOADED");
+	}
+
+	for (k = 0; k < nk; k++) {
+		struct shf_report rep;
+		char *rep_err = NULL, *mdir;
+		bool kinst;
+
+		mdir = shf_asprintf("%s/lib/modules/%s", o.root, kernels[k]);
+		kinst = shf_is_dir(mdir);
+		free(mdir);
+		shf_report_load(o.work, kernels[k], &rep, &rep_err);
+		if (o.json) {
+			struct json_object *kobj = json_object_new_object();
+
+			json_object_object_add(kobj, "kernel", jstr(kernels[k]));
+			json_object_object_add(kobj, "running",
+				json_object_new_boolean(!strcmp(kernels[k],
+								o.running)));
+			json_object_object_add(kobj, "installed",
+					       json_object_new_boolean(kinst));
+			jf = json_object_new_array();
+			json_object_object_add(kobj, "fixes", jf);
+			json_object_array_add(jk, kobj);
+		}
+		for (i = 0; i < nfix; i++) {
+			struct row r;
+
+			memset(&r, 0, sizeof(r));
+			r.kver = kernels[k];
+			r.running = !strcmp(kernels[k], o.running);
+			r.kinstalled = kinst;
+			r.fix = &fixes[i];
+			fill_row(&r, &o, ctx, &rep, rep_err, &sec);
+			if (o.json)
+				json_object_array_add(jf, row_json(&r));
+			else
+				row_text(&r, kw, fw);
+			free_row(&r);
+		}
+		free(rep_err);
+		shf_report_free(&rep);
+	}
+
+	if (o.json) {
+		puts(json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY |
+				JSON_C_TO_STRING_SPACED |
+				JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(out);
+	} else {
+		printf("\n* running kernel %s: module signatures enforced: %s; "
+		       "lockdown: %s; Secure Boot: %s\n", o.running,
+		       yes_no(sec.sig_enforce),
+		       sec.lockdown ? sec.lockdown : "unknown",
+		       yes_no(sec.secure_boot));
+	}
+	shf_secure_free(&sec);
+	shf_strv_free(kernels);
+	kmod_unref(ctx);
+	shf_fixes_free(fixes, nfix);
+	shf_opts_free(&o);
+	if (fflush(stdout) || ferror(stdout)) {
+		perror("storage-hotfix status: error: writing the output");
+		return 2;
+	}
+	return 0;
+}

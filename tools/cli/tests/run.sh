@@ -1,0 +1,252 @@
+#!/bin/bash
+# Tests of the storage-hotfix command on small objects built here: diff,
+# and status/verify on a fake root, sysfs, report and fix folders (two
+# made-up fixes: fixes are data).  Real modules: tests/scripts/009-011.
+#   usage: cli/tests/run.sh [path/to/storage-hotfix]
+#   SHF_WRAP="valgrind ..." runs every storage-hotfix call under it.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+shf=$(realpath "${1:-$here/../../storage-hotfix}")
+cases=$here/../../tests/cases
+cc=${CC:-gcc}
+read -r -a wrap <<< "${SHF_WRAP:-}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+rc=0 out='' err=''
+
+# sh ARGS...: run storage-hotfix; sets rc, out (stdout), err (stderr)
+sh() {
+	rc=0
+	"${wrap[@]}" "$shf" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+}
+
+check() {
+	local r=0 l
+	"$2" || r=$?
+	if [ "$r" = 0 ]; then
+		echo "ok $1"
+		passed=$((passed + 1))
+	else
+		echo "not ok $1"
+		echo "# exit $rc"
+		[ -z "$out" ] || while IFS= read -r l; do
+			echo "# stdout: $l"
+		done <<< "$out"
+		[ -z "$err" ] || while IFS= read -r l; do
+			echo "# stderr: $l"
+		done <<< "$err"
+		failed=$((failed + 1))
+	fi
+}
+
+# mod NAME V STAMP: a module-like object $tmp/NAME.V.ko from cases/calls.c
+# (-DV=V) with a .modinfo (name=, hotfix=STAMP if not empty) and a
+# build-id, as ld -r makes a .ko
+mod() {
+	local name=$1 v=$2 stamp=$3
+	{
+		printf 'static const char n[] __attribute__((section(".modinfo"), used, aligned(1))) = "name=%s";\n' "$name"
+		[ -z "$stamp" ] ||
+			printf 'static const char h[] __attribute__((section(".modinfo"), used, aligned(1))) = "hotfix=%s";\n' "$stamp"
+	} > "$tmp/modinfo.c"
+	"$cc" -O2 -c -DV="$v" "$cases/calls.c" -o "$tmp/code.o" &&
+	"$cc" -O2 -c "$tmp/modinfo.c" -o "$tmp/modinfo.o" &&
+	ld -r --build-id=sha1 "$tmp/code.o" "$tmp/modinfo.o" -o "$tmp/$name.$v.ko"
+}
+
+# the GNU build-id note of an object, as sysfs shows it
+note_of() {
+	objcopy -O binary --only-section=.note.gnu.build-id "$1" "$2"
+}
+
+t_usage() {
+	sh && [ "$rc" = 2 ] && grep -q '^usage: storage-hotfix' <<< "$err" &&
+	sh --help && [ "$rc" = 0 ] && grep -q '^  status' <<< "$out" &&
+	sh frobnicate && [ "$rc" = 2 ] &&
+	grep -q 'unknown command "frobnicate"' <<< "$err" &&
+	sh status --frobnicate && [ "$rc" = 2 ] &&
+	grep -q 'unknown option or missing value: --frobnicate' <<< "$err" &&
+	sh status --help && [ "$rc" = 0 ] && grep -q -- '--sys DIR' <<< "$out" &&
+	sh diff one.ko && [ "$rc" = 2 ] && grep -q 'needs two module files' <<< "$err" &&
+	sh verify a b && [ "$rc" = 2 ]
+}
+
+t_diff() {
+	mod m 0 '' && mod m 1 '' &&
+	sh diff "$tmp/m.0.ko" "$tmp/m.1.ko" && [ "$rc" = 1 ] &&
+	[ "$out" = "$(printf 'changed: f\nchanged: f2\n2 changed, 0 added, 0 removed')" ] &&
+	sh diff --json "$tmp/m.0.ko" "$tmp/m.1.ko" && [ "$rc" = 1 ] &&
+	[ "$out" = '{"changed":["f","f2"],"added":[],"removed":[]}' ] &&
+	sh diff "$tmp/m.0.ko" "$tmp/m.0.ko" && [ "$rc" = 0 ] &&
+	[ "$out" = "0 changed, 0 added, 0 removed" ]
+}
+
+# .ko.xz is read too, and an appended signature is not looked at
+t_diff_xz_signed() {
+	command -v xz >/dev/null || return 0
+	xz -c "$tmp/m.1.ko" > "$tmp/m1.ko.xz" &&
+	{ cat "$tmp/m.1.ko"; printf 'SIG~Module signature appended~\n'; } > "$tmp/m1s.ko" &&
+	sh diff "$tmp/m1.ko.xz" "$tmp/m1s.ko" && [ "$rc" = 0 ] &&
+	sh diff "$tmp/m.0.ko" "$tmp/m1.ko.xz" && [ "$rc" = 1 ]
+}
+
+t_diff_errors() {
+	sh diff "$tmp/none.ko" "$tmp/m.0.ko" && [ "$rc" = 2 ] && [ -z "$out" ] &&
+	[ "$err" = "storage-hotfix diff: error: $tmp/none.ko: No such file or directory" ] &&
+	printf 'garbage' > "$tmp/g.ko.xz" &&
+	sh diff "$tmp/m.0.ko" "$tmp/g.ko.xz" && [ "$rc" = 2 ] &&
+	grep -q "^storage-hotfix diff: error: $tmp/g.ko.xz: corrupt xz data" <<< "$err" &&
+	head -c 300 "$tmp/m.0.ko" > "$tmp/cut.ko" &&
+	sh diff "$tmp/cut.ko" "$tmp/m.0.ko" && [ "$rc" = 2 ] &&
+	[ "$err" = "storage-hotfix diff: error: $tmp/cut.ko: corrupt ELF file: bad section header table" ]
+}
+
+# fake bundle: two made-up fixes; kernel K1 with a report and our fixa
+# module installed and loaded, modb loaded stock; K2 without a report
+setup_fake() {
+	local w=$tmp/work/K1 b=$tmp/build
+	mkdir -p "$tmp/data/fix_a" "$tmp/data/fix_b" "$w" "$b" \
+		"$tmp/root/lib/modules/K1/updates/dkms" "$tmp/root/lib/modules/K2" \
+		"$tmp/sys/module/moda/notes" "$tmp/sys/module/modb/notes" \
+		"$tmp/sys/module/module/parameters"
+	printf 'FIX_ID=fixa\nFIX_MODULE=moda\nFIX_FUNCTIONS="f f2"\n' > "$tmp/data/fix_a/fix.conf"
+	printf 'FIX_ID=fixb\nFIX_MODULE=modb\nFIX_FUNCTIONS=g\n' > "$tmp/data/fix_b/fix.conf"
+	mod moda 1 'fixa upstream=1 storage-hotfix=0' && cp "$tmp/moda.1.ko" "$b/moda.ko" &&
+	cp "$b/moda.ko" "$tmp/root/lib/modules/K1/updates/dkms/moda.ko" &&
+	mod modb 0 '' &&
+	jq -n --arg m "$b/moda.ko" '{fixes: [
+		{id: "fixa", verdict: "applies", reason: "patched and explained",
+		 proof: {result: "identical"}, module_path: $m,
+		 explain: {unexpected: []}, changed_functions: ["f", "f2"]},
+		{id: "fixb", verdict: "not-configured", reason: "CONFIG_B is not set"}]}' \
+		> "$w/report-all.json" &&
+	echo live > "$tmp/sys/module/moda/initstate" &&
+	echo O > "$tmp/sys/module/moda/taint" &&
+	note_of "$b/moda.ko" "$tmp/sys/module/moda/notes/.note.gnu.build-id" &&
+	echo live > "$tmp/sys/module/modb/initstate" &&
+	: > "$tmp/sys/module/modb/taint" &&
+	note_of "$tmp/modb.0.ko" "$tmp/sys/module/modb/notes/.note.gnu.build-id" &&
+	echo Y > "$tmp/sys/module/module/parameters/sig_enforce"
+}
+
+fake_args() {
+	# verify takes the first six
+	args=(--root "$tmp/root" --work "$tmp/work" --data "$tmp/data"
+	      --sys "$tmp/sys" --running K1)
+}
+
+t_status_json() {
+	local args
+	setup_fake && fake_args &&
+	sh status --json "${args[@]}" && [ "$rc" = 0 ] && [ -z "$err" ] &&
+	[ "$(jq -r '.schema, .running_kernel, .secure.sig_enforce, .secure.lockdown, ([.kernels[].kernel] | join(","))' <<< "$out")" = \
+	  "$(printf '1\nK1\ntrue\nnull\nK1,K2')" ] &&
+	[ "$(jq -r '.kernels[] | .kernel as $k | .fixes[] |
+		[$k, .id, .verdict, .built, .installed, .signed, .loaded,
+		 .loaded_module, .taint] | map(tostring) | join(" ")' <<< "$out")" = \
+	  "$(printf '%s\n' \
+		'K1 fixa applies true true false true ours O' \
+		'K1 fixb not-configured false false null true stock ' \
+		'K2 fixa no-report false false null null null null' \
+		'K2 fixb no-report false false null null null null')" ] &&
+	jq -e '.kernels[1].fixes[0].reason | test("run scripts/hotfix-build plan K2$")' <<< "$out" >/dev/null &&
+	jq -e '.kernels[0].fixes[0].stamp == "fixa upstream=1 storage-hotfix=0"' <<< "$out" >/dev/null &&
+	jq -e '.kernels[0].fixes[0].notes == ["unsigned, and K1 enforces module signatures: it will not load (sign it with the key DKMS enrolled as MOK)"]' <<< "$out" >/dev/null
+}
+
+t_status_text() {
+	local args
+	fake_args &&
+	sh status "${args[@]}" && [ "$rc" = 0 ] &&
+	grep -Eq '^KERNEL +FIX +VERDICT +BUILT +INSTALLED +LOADED$' <<< "$out" &&
+	grep -Eq '^K1\* +fixa +applies +yes +yes +ours \(taint O\)$' <<< "$out" &&
+	grep -Eq '^K1\* +fixb +not-configured +no +no +stock$' <<< "$out" &&
+	grep -q '^    unsigned, and K1 enforces module signatures: it will not load' <<< "$out" &&
+	grep -Eq '^K2 +fixa +no-report' <<< "$out" &&
+	grep -q '^\* running kernel K1: module signatures enforced: yes; lockdown: unknown; Secure Boot: unknown$' <<< "$out"
+}
+
+# a module of someone else in updates/ is not ours; a loaded module with
+# an O taint but another build-id is "other"
+t_status_not_ours() {
+	local args
+	fake_args &&
+	cp "$tmp/modb.0.ko" "$tmp/root/lib/modules/K1/updates/modb.ko" &&
+	echo O > "$tmp/sys/module/modb/taint" &&
+	sh status --json "${args[@]}" && [ "$rc" = 0 ] &&
+	[ "$(jq -r '.kernels[0].fixes[1] | [.installed, .installed_path != null, .loaded_module] | map(tostring) | join(" ")' <<< "$out")" = "false true other" ] &&
+	jq -e '.kernels[0].fixes[1].notes[0] | test("modb.ko is not ours")' <<< "$out" >/dev/null &&
+	rm "$tmp/root/lib/modules/K1/updates/modb.ko" && : > "$tmp/sys/module/modb/taint"
+}
+
+# a file that is no module in updates/: said, and status goes on
+t_status_unreadable() {
+	local args
+	fake_args &&
+	echo garbage > "$tmp/root/lib/modules/K2/modb.ko" &&
+	mkdir -p "$tmp/root/lib/modules/K2/updates" &&
+	mv "$tmp/root/lib/modules/K2/modb.ko" "$tmp/root/lib/modules/K2/updates/" &&
+	sh status "${args[@]}" && [ "$rc" = 0 ] &&
+	grep -Eq '^K2 +fixb +no-report +no +unreadable +-$' <<< "$out" &&
+	grep -q "^    cannot read the installed module: $tmp/root/lib/modules/K2/updates/modb.ko: cannot read modinfo: " <<< "$out" &&
+	rm -r "$tmp/root/lib/modules/K2/updates"
+}
+
+t_verify() {
+	local args
+	fake_args &&
+	sh verify K1 "${args[@]:0:6}" && [ "$rc" = 0 ] &&
+	grep -q '^fixa: ok: .*/moda.ko is the module the pipeline built (.* sections compared); verdict applies, proof identical; changed, all declared: f, f2$' <<< "$out" &&
+	# tampered: another build in its place
+	cp "$tmp/root/lib/modules/K1/updates/dkms/moda.ko" "$tmp/good.ko" &&
+	mod moda 0 'fixa upstream=1 storage-hotfix=0' &&
+	cp "$tmp/moda.0.ko" "$tmp/root/lib/modules/K1/updates/dkms/moda.ko" &&
+	sh verify K1 "${args[@]:0:6}" && [ "$rc" = 1 ] &&
+	grep -q '^fixa: FAILED: .*/moda.ko is not the module the pipeline built' <<< "$out" &&
+	cp "$tmp/good.ko" "$tmp/root/lib/modules/K1/updates/dkms/moda.ko"
+}
+
+t_verify_report() {
+	local args w=$tmp/work/K1/report-all.json
+	fake_args &&
+	cp "$w" "$tmp/report.good" &&
+	jq '.fixes[0].changed_functions += ["h"]' "$tmp/report.good" > "$w" &&
+	sh verify K1 "${args[@]:0:6}" && [ "$rc" = 1 ] &&
+	grep -q '^fixa: FAILED: .*: changed function h is not in FIX_FUNCTIONS' <<< "$out" &&
+	jq '.fixes[0].verdict = "refused"' "$tmp/report.good" > "$w" &&
+	sh verify K1 "${args[@]:0:6}" && [ "$rc" = 1 ] &&
+	grep -q '^fixa: FAILED: .* says the verdict is refused' <<< "$out" &&
+	jq '.fixes[0].proof.result = "different"' "$tmp/report.good" > "$w" &&
+	sh verify K1 "${args[@]:0:6}" && [ "$rc" = 1 ] &&
+	grep -q 'the proof is different, not identical' <<< "$out" &&
+	cp "$tmp/report.good" "$w" &&
+	cp "$tmp/root/lib/modules/K1/updates/dkms/moda.ko" "$tmp/good.ko" &&
+	mod moda 1 'fixa upstream=1 storage-hotfix=0 TEST-ONLY-config-override=CONFIG_A=m' &&
+	cp "$tmp/moda.1.ko" "$tmp/root/lib/modules/K1/updates/dkms/moda.ko" &&
+	sh verify K1 "${args[@]:0:6}" && [ "$rc" = 1 ] &&
+	grep -q '^fixa: FAILED: .*/moda.ko is a lab-only build' <<< "$out" &&
+	sh status --json "${args[@]}" && [ "$rc" = 0 ] &&
+	jq -e '.kernels[0].fixes[0].notes | any(test("lab-only build"))' <<< "$out" >/dev/null &&
+	cp "$tmp/good.ko" "$tmp/root/lib/modules/K1/updates/dkms/moda.ko" &&
+	sh verify K2 "${args[@]:0:6}" && [ "$rc" = 1 ] &&
+	grep -q '^no storage-hotfix module is installed for K2' <<< "$out"
+}
+
+check usage t_usage
+check diff t_diff
+check diff-xz-signed t_diff_xz_signed
+check diff-errors t_diff_errors
+check status-json t_status_json
+check status-text t_status_text
+check status-not-ours t_status_not_ours
+check status-unreadable t_status_unreadable
+check verify t_verify
+check verify-report t_verify_report
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

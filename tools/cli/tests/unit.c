@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of storage-hotfix's helpers (cli/shf.c): fix.conf parsing,
+ * fix folders as data, reports, build-id notes, sysfs facts, kernels.
+ * Each test prints "ok NAME" or "not ok NAME" with the failed check;
+ * exit 1 if any failed.  Files are made in a temporary folder.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "elfcmp.h"
+#include "shf.h"
+
+static int failed, passed;
+static const char *cur;
+static char tmp[] = "/tmp/shf-unit-XXXXXX";
+
+#define CHECK(c) do {							\
+	if (!(c)) {							\
+		printf("not ok %s\n# %s:%d: %s\n", cur, __FILE__,	\
+		       __LINE__, #c);					\
+		failed++;						\
+		return;							\
+	}								\
+} while (0)
+
+static void run(const char *name, void (*fn)(void))
+{
+	int before = failed;
+
+	cur = name;
+	fn();
+	if (failed == before) {
+		printf("ok %s\n", name);
+		passed++;
+	}
+}
+
+static void put(const char *rel, const void *data, size_t len)
+{
+	char *p = shf_asprintf("%s/%s", tmp, rel), *q;
+	FILE *f;
+
+	for (q = strchr(p + strlen(tmp) + 1, '/'); q; q = strchr(q + 1, '/')) {
+		*q = 0;
+		mkdir(p, 0755);
+		*q = '/';
+	}
+	f = fopen(p, "w");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f)) {
+		perror(p);
+		exit(2);
+	}
+	free(p);
+}
+
+static void puts_file(const char *rel, const char *s)
+{
+	put(rel, s, strlen(s));
+}
+
+static char *path(const char *rel)
+{
+	return shf_asprintf("%s/%s", tmp, rel);
+}
+
+/* ---- fix.conf ---- */
+
+static void t_conf_forms(void)
+{
+	struct shf_conf c;
+	char *err = NULL;
+	const char *text =
+		"# shellcheck shell=bash disable=SC2034\n"
+		"\n"
+		"FIX_ID=nvme-loop-shutdown\n"
+		"FIX_TITLE=\"nvme-loop: do \\\"not\\\" cancel\"\n"
+		"  FIX_EMPTY=\n"
+		"FIX_SQ='a \"b\" $c'\n"
+		"FIX_MULTI=\"file:fn:^x\n"
+		"second:line\"\n"
+		"FIX_COMMENTED=value # a comment\n"
+		"FIX_ID=last-wins\n";
+
+	CHECK(!shf_conf_parse(text, &c, &err));
+	CHECK(!strcmp(shf_conf_get(&c, "FIX_ID"), "last-wins"));
+	CHECK(!strcmp(shf_conf_get(&c, "FIX_TITLE"),
+		      "nvme-loop: do \"not\" cancel"));
+	CHECK(!strcmp(shf_conf_get(&c, "FIX_EMPTY"), ""));
+	CHECK(!strcmp(shf_conf_get(&c, "FIX_SQ"), "a \"b\" $c"));
+	CHECK(!strcmp(shf_conf_get(&c, "FIX_MULTI"),
+		      "file:fn:^x\nsecond:line"));
+	CHECK(!strcmp(shf_conf_get(&c, "FIX_COMMENTED"), "value"));
+	CHECK(!shf_conf_get(&c, "FIX_NONE"));
+	shf_conf_free(&c);
+}
+
+static void t_conf_errors(void)
+{
+	struct shf_conf c;
+	char *err = NULL;
+
+	CHECK(shf_conf_parse("A=1\nB=\"open\n\nC=3\n", &c, &err) == -1);
+	CHECK(err && !strcmp(err, "line 2: unterminated \" quote"));
+	free(err);
+	err = NULL;
+	CHECK(shf_conf_parse("A=1\nnot an assignment\n", &c, &err) == -1);
+	CHECK(err && !strcmp(err, "line 2: not KEY=value"));
+	free(err);
+	err = NULL;
+	CHECK(shf_conf_parse("A=two words\n", &c, &err) == -1);
+	CHECK(err && strstr(err, "line 1: text after the value of A"));
+	free(err);
+}
+
+/* The real fix.conf files of the tree parse, with their ids. */
+static void t_conf_real(void)
+{
+	struct shf_fix *v;
+	size_t n, i;
+	char *err = NULL;
+	const char *top = getenv("SHF_TOP");
+
+	if (!top)
+		top = "..";
+	CHECK(!shf_fixes_load(top, &v, &n, &err));
+	CHECK(n >= 3);
+	for (i = 0; i < n; i++)
+		CHECK(*v[i].id && *v[i].module && v[i].nfunctions);
+	shf_fixes_free(v, n);
+}
+
+/* A fourth fix is a fourth folder: found with nothing else to do. */
+static void t_fixes_as_data(void)
+{
+	struct shf_fix *v;
+	size_t n;
+	char *err = NULL, *d = path("data");
+
+	puts_file("data/aaa_fix/fix.conf", "FIX_ID=aaa\nFIX_MODULE=a-mod\n"
+		  "FIX_FUNCTIONS=\"f1 f2\"\n");
+	puts_file("data/zzz_fix/fix.conf", "FIX_ID=zzz\nFIX_MODULE=z\n");
+	puts_file("data/not_a_fix/README", "x\n");
+	puts_file("data/file", "x\n");
+	CHECK(!shf_fixes_load(d, &v, &n, &err));
+	CHECK(n == 2);
+	CHECK(!strcmp(v[0].id, "aaa") && !strcmp(v[0].module, "a-mod"));
+	CHECK(v[0].nfunctions == 2 && !strcmp(v[0].functions[1], "f2"));
+	CHECK(!strcmp(v[1].id, "zzz") && v[1].nfunctions == 0);
+	CHECK(shf_fix_declares(&v[0], "f1"));
+	CHECK(shf_fix_declares(&v[0], "__pfx_f2"));
+	CHECK(shf_fix_declares(&v[0], "f1.isra.0"));
+	CHECK(!shf_fix_declares(&v[0], "f"));
+	CHECK(!shf_fix_declares(&v[0], "f10"));
+	shf_fixes_free(v, n);
+
+	puts_file("data/bad_fix/fix.conf", "FIX_TITLE=\"no id\"\n");
+	CHECK(shf_fixes_load(d, &v, &n, &err) == -1);
+	CHECK(err && strstr(err, "bad_fix/fix.conf: FIX_ID or FIX_MODULE is "
+			    "missing"));
+	free(err);
+	err = NULL;
+	free(d);
+	d = path("data/aaa_fix");	/* no subfolder with a fix.conf */
+	CHECK(shf_fixes_load(d, &v, &n, &err) == -1);
+	CHECK(err && strstr(err, "no fix folders"));
+	free(err);
+	free(d);
+}
+
+static void t_data_dir(void)
+{
+	char *err = NULL, *d;
+
+	d = shf_data_dir("/given", &err);
+	CHECK(d && !strcmp(d, "/given"));
+	free(d);
+	setenv("SHF_TOP", "/from-env", 1);
+	d = shf_data_dir(NULL, &err);
+	CHECK(d && !strcmp(d, "/from-env"));
+	free(d);
+	unsetenv("SHF_TOP");
+	/* this binary is tools/cli-unit: the tree two levels up has fixes */
+	d = shf_data_dir(NULL, &err);
+	CHECK(d);
+	free(d);
+}
+
+/* ---- reports ---- */
+
+static void t_report(void)
+{
+	struct shf_report r;
+	struct timespec ts[2] = { { 1000, 0 }, { 1000, 0 } };
+	char *err = NULL, *w = path("work"), *p;
+
+	CHECK(!shf_report_load(w, "6.1.0-1-amd64", &r, &err) && !r.path);
+	puts_file("work/K/report-all.json",
+		  "{\"fixes\":[{\"id\":\"a\",\"verdict\":\"applies\"}]}");
+	puts_file("work/K/report-plan.json",
+		  "{\"fixes\":[{\"id\":\"a\",\"verdict\":\"out-of-range\"},"
+		  "{\"id\":\"b\",\"verdict\":7}]}");
+	puts_file("work/K/report-source.json", "{\"fixes\":[]}");
+	p = path("work/K/report-all.json");
+	CHECK(!utimensat(AT_FDCWD, p, ts, 0));
+	free(p);
+	/* the newest of all/explain/plan wins: plan here */
+	CHECK(!shf_report_load(w, "K", &r, &err));
+	CHECK(r.path && strstr(r.path, "report-plan.json"));
+	CHECK(!strcmp(shf_json_str(shf_report_fix(&r, "a"), "verdict"),
+		      "out-of-range"));
+	CHECK(shf_report_fix(&r, "b") && !shf_json_str(shf_report_fix(&r, "b"),
+							"verdict"));
+	CHECK(!shf_report_fix(&r, "c"));
+	shf_report_free(&r);
+
+	puts_file("work/K/report-explain.json", "{\"fixes\": [ trunc");
+	CHECK(shf_report_load(w, "K", &r, &err) == -1);
+	CHECK(err && strstr(err, "report-explain.json: not a JSON report") &&
+	      strstr(err, "scripts/hotfix-build plan K"));
+	CHECK(!r.path && !r.root);
+	free(err);
+	free(w);
+}
+
+/* ---- build-id notes ---- */
+
+static size_t note(unsigned char *p, uint32_t type, const char *name,
+		   const unsigned char *desc, uint32_t dlen)
+{
+	uint32_t nlen = strlen(name) + 1;
+	size_t off = 12 + ((nlen + 3) & ~3u);
+
+	memset(p, 0, off + ((dlen + 3) & ~3u));
+	memcpy(p, &nlen, 4);
+	memcpy(p + 4, &dlen, 4);
+	memcpy(p + 8, &type, 4);
+	memcpy(p + 12, name, nlen);
+	memcpy(p + off, desc, dlen);
+	return off + ((dlen + 3) & ~3u);
+}
+
+static void t_build_id(void)
+{
+	unsigned char buf[256], id20[20];
+	struct shf_build_id a, b;
+	char hex[2 * SHF_BUILD_ID_MAX + 1];
+	size_t n, i;
+
+	for (i = 0; i < sizeof(id20); i++)
+		id20[i] = 0xa0 + i;
+	/* a Linux note first, then the GNU build-id */
+	n = note(buf, 0x100, "Linux", (const unsigned char *)"xyz", 3);
+	n += note(buf + n, 3 /* NT_GNU_BUILD_ID */, "GNU", id20, 20);
+	CHECK(!shf_note_build_id(buf, n, &a));
+	CHECK(a.n == 20 && a.b[0] == 0xa0 && a.b[19] == 0xb3);
+	shf_build_id_hex(&a, hex);
+	CHECK(!strcmp(hex, "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3"));
+	b = a;
+	CHECK(shf_build_id_eq(&a, &b));
+	b.b[5] ^= 1;
+	CHECK(!shf_build_id_eq(&a, &b));
+	b.n = 0;
+	a.n = 0;
+	CHECK(!shf_build_id_eq(&a, &b));	/* unknown is never equal */
+	/* truncated notes are refused, not overread */
+	CHECK(shf_note_build_id(buf, n - 4, &a) == -1 || a.n == 0 ||
+	      a.n == 20);
+	CHECK(shf_note_build_id(buf, 10, &a) == -1 && a.n == 0);
+	n = note(buf, 3, "GNU", id20, 20);
+	buf[4] = 200;		/* descsz past the end */
+	CHECK(shf_note_build_id(buf, n, &a) == -1 && a.n == 0);
+}
+
+/* ---- sysfs ---- */
+
+static void t_sysfs(void)
+{
+	unsigned char buf[64], id[4] = { 1, 2, 3, 4 };
+	unsigned char efi[5] = { 6, 0, 0, 0, 1 };
+	struct shf_loaded l;
+	struct shf_secure s;
+	char *sys = path("sys");
+	size_t n;
+
+	shf_secure_read(sys, &s);	/* nothing there: all unknown */
+	CHECK(s.sig_enforce == -1 && !s.lockdown && s.secure_boot == -1);
+	shf_secure_free(&s);
+	puts_file("sys/module/module/parameters/sig_enforce", "Y\n");
+	puts_file("sys/kernel/security/lockdown",
+		  "none integrity [confidentiality]\n");
+	put("sys/firmware/efi/efivars/SecureBoot-"
+	    "8be4df61-93ca-11d2-aa0d-e0ec9cdb2d8c", efi, 5);
+	shf_secure_read(sys, &s);
+	CHECK(s.sig_enforce == 1 && s.secure_boot == 1);
+	CHECK(s.lockdown && !strcmp(s.lockdown, "confidentiality"));
+	shf_secure_free(&s);
+
+	/* built-in: a folder without initstate */
+	puts_file("sys/module/nvme_core/parameters/x", "1\n");
+	shf_loaded_read(sys, "nvme-core", &l);
+	CHECK(!l.loaded && !strcmp(l.taint, ""));
+	shf_loaded_free(&l);
+	puts_file("sys/module/nvme_loop/initstate", "live\n");
+	puts_file("sys/module/nvme_loop/taint", "OE\n");
+	n = note(buf, 3, "GNU", id, 4);
+	put("sys/module/nvme_loop/notes/.note.gnu.build-id", buf, n);
+	shf_loaded_read(sys, "nvme-loop", &l);
+	CHECK(l.loaded && !strcmp(l.taint, "OE"));
+	CHECK(l.build_id.n == 4 && l.build_id.b[3] == 4);
+	shf_loaded_free(&l);
+	free(sys);
+}
+
+/* ---- kernels, module files ---- */
+
+static void t_kernels(void)
+{
+	char *root = path("root"), **v, *m, *d;
+	size_t n;
+
+	puts_file("root/lib/modules/6.12.9-amd64/modules.dep", "");
+	puts_file("root/lib/modules/6.12.10-amd64/modules.dep", "");
+	puts_file("root/lib/modules/6.1.0-50-amd64/modules.dep", "");
+	v = shf_kernels(root, "6.2.0-1-amd64", &n);
+	CHECK(n == 4 && !v[4]);
+	CHECK(!strcmp(v[0], "6.1.0-50-amd64") && !strcmp(v[1], "6.2.0-1-amd64") &&
+	      !strcmp(v[2], "6.12.9-amd64") && !strcmp(v[3], "6.12.10-amd64"));
+	shf_strv_free(v);
+	v = shf_kernels(root, "6.12.9-amd64", &n);	/* not twice */
+	CHECK(n == 3);
+	shf_strv_free(v);
+
+	puts_file("root/lib/modules/6.1.0-50-amd64/updates/dkms/nvme-loop.ko.xz",
+		  "");
+	puts_file("root/lib/modules/6.1.0-50-amd64/updates/dkms/nvme.ko", "");
+	d = path("root/lib/modules/6.1.0-50-amd64/updates");
+	m = shf_find_module(d, "nvme-loop");
+	CHECK(m && strstr(m, "/updates/dkms/nvme-loop.ko.xz"));
+	free(m);
+	CHECK(!shf_find_module(d, "nvmet"));
+	free(d);
+	free(root);
+	m = shf_module_sysname("nvme-fabrics");
+	CHECK(!strcmp(m, "nvme_fabrics"));
+	free(m);
+}
+
+/* a module file that is not ELF: errors name the file */
+static void t_bad_module(void)
+{
+	struct ec_obj o;
+	char *err = NULL, *p = path("bad.ko"), *q = path("bad.ko.xz");
+	int fd;
+
+	puts_file("bad.ko", "not ELF\n");
+	puts_file("bad.ko.xz", "not xz\n");
+	CHECK(shf_ko_load(&o, p, &err) == -1);
+	CHECK(err && strstr(err, "bad.ko: not an ELF relocatable object"));
+	free(err);
+	err = NULL;
+	fd = shf_ko_open(q, &err);
+	CHECK(fd == -1 && err && strstr(err, "bad.ko.xz: corrupt xz data"));
+	free(err);
+	free(p);
+	free(q);
+}
+
+int main(void)
+{
+	char *cmd;
+
+	if (!mkdtemp(tmp)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	run("conf-forms", t_conf_forms);
+	run("conf-errors", t_conf_errors);
+	run("conf-real-fixes", t_conf_real);
+	run("fixes-as-data", t_fixes_as_data);
+	run("data-dir", t_data_dir);
+	run("report", t_report);
+	run("build-id", t_build_id);
+	run("sysfs", t_sysfs);
+	run("kernels", t_kernels);
+	run("bad-module", t_bad_module);
+	cmd = shf_asprintf("rm -rf '%s'", tmp);
+	if (system(cmd))
+		fprintf(stderr, "cannot remove %s\n", tmp);
+	free(cmd);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
