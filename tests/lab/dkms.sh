@@ -29,14 +29,16 @@ dkms_source_deb() {
 		archive_fetch "linux-source-$(ver_series "$v")" "$v"' dkms_source_deb "$1"
 }
 
-# dkms_share DIR CHANNEL KVER...: the folder the package cases see at
-# /lab/share: the channel (a published apt repository folder with its
-# key, copied), hotfix.list (its apt line for the guest), source/ with the
-# linux-source .deb of each KVER (hard links into the cache), cases/ with
-# tests/cases/dkms/lib and nvme-loop/001 (run unchanged in the guest).
+# dkms_share DIR KVER...: the folder the package cases see at /lab/share:
+#   channel/apt  the hotfix channel: this tree's .debs (scripts/build-packages
+#                deb), published by scripts/publish-channel, signed with a
+#                throwaway key (its secret stays out of the share)
+#   hotfix.list  the apt line publish-channel printed for that channel
+#   source/      the linux-source .deb of each KVER (hard links into the cache)
+#   cases/       tests/cases/dkms/lib and nvme-loop/001 (run unchanged)
 dkms_share() {
-	local dir=$1 channel=$2 kver deb
-	shift 2
+	local dir=$1 kver deb work
+	shift
 	mkdir -p "$dir/source" "$dir/cases/dkms" "$dir/cases/nvme-loop"
 	cp "$SHF_TOP/tests/cases/dkms/lib" "$dir/cases/dkms/lib"
 	cp "$SHF_TOP/tests/cases/nvme-loop/001" "$dir/cases/nvme-loop/001"
@@ -44,5 +46,21 @@ dkms_share() {
 		deb=$(dkms_source_deb "$kver") || return 1
 		ln "$deb" "$dir/source/" 2>/dev/null || cp "$deb" "$dir/source/"
 	done
-	cp -a "$channel" "$dir/channel"
+	work=$(mktemp -d)
+	if ! "$SHF_TOP/scripts/build-packages" deb "$work/dist" >"$work/build.log" 2>&1; then
+		cat "$work/build.log" >&2
+		rm -rf "$work"
+		return 1
+	fi
+	if ! "$SHF_TOP/scripts/publish-channel" --out "$work/channel" --url file:///lab/share/channel \
+		"$work"/dist/deb/storage-hotfix-dkms_*.deb "$work"/dist/deb/storage-hotfix_*.deb >"$work/publish.out" 2>"$work/publish.err"; then
+		cat "$work/publish.err" >&2
+		rm -rf "$work"
+		return 1
+	fi
+	grep '^deb ' "$work/publish.out" >"$dir/hotfix.list"
+	mkdir -p "$dir/channel"
+	cp -a "$work/channel/apt" "$dir/channel/apt"
+	rm -rf "$work"
+	[ -s "$dir/hotfix.list" ] || { echo "publish-channel printed no apt line" >&2; return 1; }
 }
