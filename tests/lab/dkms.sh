@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by the host drivers of the package cases (tests/matrix/008..):
+# Sourced by the host drivers of the package cases (tests/matrix/009..011, 013):
 # boot a full Debian guest (tests/lab/mkrootfs) and run one tests/cases/dkms
 # case in it.
 
