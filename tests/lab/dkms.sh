@@ -1,0 +1,66 @@
+# shellcheck shell=bash
+# Sourced by the host drivers of the package cases (tests/matrix/009..011, 013):
+# boot a full Debian guest (tests/lab/mkrootfs) and run one tests/cases/dkms
+# case in it.
+
+# dkms_guest KVER CASE [run-guest options...]: run CASE in the KVER guest;
+# DKMS_LOG is the serial log. The guest's timings and lab-metric lines go
+# to stderr; the return code is run-guest's (0 pass).
+dkms_guest() {
+	local kver=$1 case=$2 out rc=0
+	shift 2
+	out=$("$SHF_TOP/tests/lab/run-guest" --rootfs --kver "$kver" --case "$SHF_TOP/$case" "$@") || rc=$?
+	printf '%s\n' "$out" >&2
+	DKMS_LOG=$(sed -n 's/^result: .* log=//p' <<<"$out")
+	[ -f "$DKMS_LOG" ] || { echo "no guest log for $case" >&2; return 1; }
+	grep -a -E '^(lab-metric |==> lab: )' "$DKMS_LOG" >&2 || true
+	return "$rc"
+}
+
+# dkms_source_deb KVER: the verified linux-source-X.Y .deb of the version
+# Debian built KVER's image from (Debian's archive, cached).
+dkms_source_deb() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	bash -c '. "$SHF_TOP/scripts/lib/common.sh"
+		. "$SHF_TOP/scripts/lib/archive.sh"
+		archive_update
+		v=$(archive_versions "linux-image-$1" | head -n 1)
+		[ -n "$v" ] || die "linux-image-$1 is not in Debian'"'"'s archive"
+		archive_fetch "linux-source-$(ver_series "$v")" "$v"' dkms_source_deb "$1"
+}
+
+# dkms_share DIR KVER...: the folder the package cases see at /lab/share:
+#   channel/apt  the hotfix channel: this tree's .debs (scripts/build-packages
+#                deb), published by scripts/publish-channel, signed with a
+#                throwaway key (its secret stays out of the share)
+#   hotfix.list  the apt line publish-channel printed for that channel
+#   source/      the linux-source .deb of each KVER (hard links into the cache)
+#   cases/       tests/cases/dkms/lib and nvme-loop/001 (run unchanged)
+dkms_share() {
+	local dir=$1 kver deb work
+	shift
+	mkdir -p "$dir/source" "$dir/cases/dkms" "$dir/cases/nvme-loop"
+	cp "$SHF_TOP/tests/cases/dkms/lib" "$dir/cases/dkms/lib"
+	cp "$SHF_TOP/tests/cases/nvme-loop/001" "$dir/cases/nvme-loop/001"
+	for kver in "$@"; do
+		deb=$(dkms_source_deb "$kver") || return 1
+		ln "$deb" "$dir/source/" 2>/dev/null || cp "$deb" "$dir/source/"
+	done
+	work=$(mktemp -d)
+	if ! "$SHF_TOP/scripts/build-packages" deb "$work/dist" >"$work/build.log" 2>&1; then
+		cat "$work/build.log" >&2
+		rm -rf "$work"
+		return 1
+	fi
+	if ! "$SHF_TOP/scripts/publish-channel" --out "$work/channel" --url file:///lab/share/channel \
+		"$work"/dist/deb/storage-hotfix-dkms_*.deb "$work"/dist/deb/storage-hotfix_*.deb >"$work/publish.out" 2>"$work/publish.err"; then
+		cat "$work/publish.err" >&2
+		rm -rf "$work"
+		return 1
+	fi
+	grep '^deb ' "$work/publish.out" >"$dir/hotfix.list"
+	mkdir -p "$dir/channel"
+	cp -a "$work/channel/apt" "$dir/channel/apt"
+	rm -rf "$work"
+	[ -s "$dir/hotfix.list" ] || { echo "publish-channel printed no apt line" >&2; return 1; }
+}
