@@ -2,6 +2,8 @@
 #   make build [KVER=...]   plan, source, prove, patch, explain for KVER
 #   make test               the CI test set (unit tests, 3 real kernels, bad input, nvme-loop reproducer)
 #   make matrix             the long matrix: every pinned kernel, every lab case
+#   make bench              build cost, swap downtime, runtime parity: a table and
+#                           a JSON under $SHF_WORK/bench (not a test: no number fails it)
 KVER ?= 6.12.107+deb13-amd64
 
 all: build
@@ -21,6 +23,9 @@ test: deps tools
 matrix: deps tools
 	tests/run scripts pipeline repro matrix; rc=$$?; tests/lab/summary; exit $$rc
 
+bench: deps tools
+	tests/bench/run
+
 lint:
 	tests/run scripts/006
 
@@ -28,4 +33,4 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf tests/results
 
-.PHONY: all deps tools build test matrix lint clean
+.PHONY: all deps tools build test matrix bench lint clean
