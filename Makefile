@@ -5,6 +5,8 @@
 #   make deb | rpm          packages in dist/deb, dist/rpm (storage-hotfix-dkms, storage-hotfix)
 #   make channel            both published into the hotfix channel, dist/channel
 #                           (CHANNEL_KEY=gpg-key-id signs it; without, a throwaway key)
+#   make bench              build cost, swap downtime, runtime parity: a table and
+#                           a JSON under $SHF_WORK/bench (not a test: no number fails it)
 KVER ?= 6.12.107+deb13-amd64
 VERSION := $(shell cat VERSION)
 DIST ?= dist
@@ -26,6 +28,9 @@ test: deps tools
 
 matrix: deps tools
 	tests/run scripts pipeline packaging repro matrix; rc=$$?; tests/lab/summary; exit $$rc
+
+bench: deps tools
+	tests/bench/run
 
 lint:
 	tests/run scripts/006
@@ -51,4 +56,4 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf tests/results dist dkms.conf rpm/storage-hotfix.spec
 
-.PHONY: all deps tools build test matrix lint clean deb rpm channel
+.PHONY: all deps tools build test matrix bench lint clean deb rpm channel

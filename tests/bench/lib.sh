@@ -1,0 +1,17 @@
+# shellcheck shell=bash
+# Shared by the bench drivers (tests/bench/*): where results go, and the
+# machine's state next to every sample, so a number can be judged.
+
+SHF_BENCH=${SHF_BENCH:-$SHF_WORK/bench}
+
+# bench_host_note: one line about the machine: cores, load, who else runs.
+bench_host_note() {
+	printf 'nproc=%s loadavg=%s (the 2 cores are shared with other helpers\x27 builds and guests today)\n' \
+		"$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# bench_load_note WHAT: the load average on stderr, with what is starting.
+bench_load_note() { info "$1: loadavg $(cut -d' ' -f1-3 /proc/loadavg)"; }
+
+# bench_load1: the 1-minute load average.
+bench_load1() { cut -d' ' -f1 /proc/loadavg; }
