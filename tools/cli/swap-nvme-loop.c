@@ -274,11 +274,92 @@ json_object *loop_ctrls_json(const struct loop_ctrl *c, int n)
 	return a;
 }
 
+/* --- the target's loop ports -------------------------------------------- */
+
+#define NVMET_PORTS "/sys/kernel/config/nvmet/ports"
+
+/*
+ * An enabled nvmet port holds a reference on its transport's module: the
+ * loop ports' subsystem links are removed before nvme-loop is unloaded and
+ * made again after it is loaded.
+ */
+int loop_ports_record(const char *ports_dir, struct loop_port *out, int max)
+{
+	struct dirent **ents;
+	char dir[PATH_MAX], t[32];
+	int i, cnt, n = 0;
+
+	cnt = scandir(ports_dir, &ents, NULL, versionsort);
+	if (cnt < 0)
+		return 0;
+	for (i = 0; i < cnt; i++) {
+		struct dirent **ls;
+		int j, nl;
+
+		xsnprintf(dir, sizeof(dir), "%s/%s", ports_dir, ents[i]->d_name);
+		if (ents[i]->d_name[0] == '.' || attr(dir, "addr_trtype", t, sizeof(t)) || strcmp(t, "loop") ||
+		    n == max)
+			goto next;
+		xsnprintf(out[n].dir, sizeof(out[n].dir), "%s", dir);
+		out[n].nlinks = 0;
+		xsnprintf(dir, sizeof(dir), "%s/%s/subsystems", ports_dir, ents[i]->d_name);
+		nl = scandir(dir, &ls, NULL, alphasort);
+		for (j = 0; j < nl; j++) {
+			if (ls[j]->d_name[0] != '.' && out[n].nlinks < MAX_LOOP_LINKS)
+				xsnprintf(out[n].links[out[n].nlinks++], sizeof(out[n].links[0]), "%s", ls[j]->d_name);
+			free(ls[j]);
+		}
+		if (nl > 0)
+			free(ls);
+		if (out[n].nlinks)
+			n++;
+next:
+		free(ents[i]);
+	}
+	free(ents);
+	return n;
+}
+
+int loop_ports_unlink(const struct loop_port *p, int n)
+{
+	char l[PATH_MAX];
+	int i, j, rc = 0;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < p[i].nlinks; j++) {
+			xsnprintf(l, sizeof(l), "%s/subsystems/%s", p[i].dir, p[i].links[j]);
+			if (unlink(l) && errno != ENOENT) {
+				swap_err("unlink %s: %s", l, strerror(errno));
+				rc = -EIO;
+			}
+		}
+	return rc;
+}
+
+int loop_ports_link(const struct loop_port *p, int n)
+{
+	char l[PATH_MAX], t[PATH_MAX];
+	int i, j, rc = 0;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < p[i].nlinks; j++) {
+			xsnprintf(l, sizeof(l), "%s/subsystems/%s", p[i].dir, p[i].links[j]);
+			xsnprintf(t, sizeof(t), "%s/../../subsystems/%s", p[i].dir, p[i].links[j]);
+			if (symlink(t, l) && errno != EEXIST) {
+				swap_err("ln -s %s %s: %s", t, l, strerror(errno));
+				rc = -EIO;
+			}
+		}
+	return rc;
+}
+
 /* --- the nvme-loop swap ------------------------------------------------ */
 
 struct loop_priv {
 	struct loop_ctrl ctrls[MAX_CTRLS];
 	int n;
+	struct loop_port ports[MAX_LOOP_PORTS];
+	int nports;
 };
 
 static int lp_precheck(struct swap_ctx *c, void *priv)
@@ -286,6 +367,7 @@ static int lp_precheck(struct swap_ctx *c, void *priv)
 	struct loop_priv *p = priv;
 
 	(void)c;
+	p->nports = loop_ports_record(NVMET_PORTS, p->ports, MAX_LOOP_PORTS);
 	p->n = loop_ctrls_record("/sys/class/nvme", p->ctrls, MAX_CTRLS);
 	if (p->n < 0) {
 		swap_err("nvme-loop: cannot record the loop controllers");
@@ -303,6 +385,9 @@ static void lp_plan_save(struct swap_ctx *c, void *priv)
 	swap_say("  record %d loop controller(s) and disconnect them:", p->n);
 	for (i = 0; i < p->n; i++)
 		swap_say("    %s: %s", p->ctrls[i].name, p->ctrls[i].opts);
+	for (i = 0; i < p->nports; i++)
+		swap_say("  unlink the %d subsystem(s) of target loop port %s (an enabled port holds nvme-loop)",
+			 p->ports[i].nlinks, p->ports[i].dir);
 }
 
 static void lp_plan_restore(struct swap_ctx *c, void *priv)
@@ -310,6 +395,8 @@ static void lp_plan_restore(struct swap_ctx *c, void *priv)
 	struct loop_priv *p = priv;
 
 	(void)c;
+	if (p->nports)
+		swap_say("  link the loop ports' subsystems again");
 	swap_say("  connect the %d controller(s) again through /dev/nvme-fabrics; check each is live", p->n);
 }
 
@@ -327,8 +414,11 @@ static int lp_stop(struct swap_ctx *c, void *priv)
 {
 	struct loop_priv *p = priv;
 
+	int rc;
+
 	(void)c;
-	return loop_ctrls_disconnect(p->ctrls, p->n);
+	rc = loop_ctrls_disconnect(p->ctrls, p->n);
+	return loop_ports_unlink(p->ports, p->nports) ? -EIO : rc;
 }
 
 static int lp_restore(struct swap_ctx *c, void *priv)
@@ -336,6 +426,8 @@ static int lp_restore(struct swap_ctx *c, void *priv)
 	struct loop_priv *p = priv;
 
 	(void)c;
+	if (loop_ports_link(p->ports, p->nports))
+		return -EIO;
 	return loop_ctrls_connect(p->ctrls, p->n);
 }
 

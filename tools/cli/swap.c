@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -473,6 +474,7 @@ int mod_unload(const char *name)
 	ctx = kmod_new(NULL, NULL);
 	if (!ctx)
 		return -ENOMEM;
+	kmod_set_log_priority(ctx, LOG_CRIT);	/* the retries are expected */
 	rc = kmod_module_new_from_name(ctx, name, &mod);
 	while (rc == 0) {
 		rc = kmod_module_remove_module(mod, 0);
@@ -708,7 +710,7 @@ static int load_all(struct swap_mod *m, const char *path, struct swap_mod *deps,
 {
 	int i, rc;
 
-	rc = mod_load_file(path, m->params);
+	rc = mod_is_loaded(m->name) ? 0 : mod_load_file(path, m->params);
 	for (i = 0; !rc && i < ndeps; i++)
 		if (deps[i].loaded && !mod_is_loaded(deps[i].name))
 			rc = mod_load_name(deps[i].name, deps[i].params);
@@ -844,8 +846,12 @@ int swap_run(struct swap_ctx *c, const char *fix, const char *name, const char *
 	swap_err("%s: swap failed: rolling back to %s", fix, m.prev_path);
 	if (ops->stop)
 		ops->stop(c, priv);
-	rrc = unload_all(&m, deps, ndeps);
-	if (!rrc && !mod_is_loaded(name))
+	rrc = 0;
+	if (mod_is_loaded(name) && mod_check_running(&m, m.running_id) == 0)
+		swap_say("%s: the module that ran before is still loaded", fix);
+	else
+		rrc = unload_all(&m, deps, ndeps);
+	if (!rrc)
 		rrc = load_all(&m, m.prev_path, deps, ndeps);
 	if (!rrc && ops->restore)
 		rrc = ops->restore(c, priv);

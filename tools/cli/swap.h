@@ -84,6 +84,16 @@ struct loop_ctrl {
 	char subsysnqn[256];
 	char opts[1024];		/* what nvme-cli would write to /dev/nvme-fabrics */
 };
+#define MAX_LOOP_PORTS 16
+#define MAX_LOOP_LINKS 16
+struct loop_port {
+	char dir[PATH_MAX];		/* .../nvmet/ports/N with addr_trtype loop */
+	int nlinks;
+	char links[MAX_LOOP_LINKS][256];	/* subsystem NQNs linked to it */
+};
+int loop_ports_record(const char *ports_dir, struct loop_port *out, int max);
+int loop_ports_unlink(const struct loop_port *p, int n);
+int loop_ports_link(const struct loop_port *p, int n);
 int loop_ctrls_record(const char *sysfs_class, struct loop_ctrl *out, int max);
 int loop_ctrl_opts(const char *ctrl_dir, char *opts, size_t len);
 int loop_ctrls_precheck(const struct loop_ctrl *c, int n);
