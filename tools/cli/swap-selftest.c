@@ -10,6 +10,7 @@
  *   --selftest-loop-record CLASSDIR      the loop controllers in CLASSDIR
  *   --selftest-fabrics-reply STRING      parse /dev/nvme-fabrics' answer
  *   --selftest-diff A.json B.json        first difference of two JSON files
+ *   --selftest-buildid FILE              build-id of an ELF file (.xz/.zst/.gz too)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -141,6 +142,15 @@ int swap_selftest(int argc, char **argv)
 		json_object_put(a);
 		json_object_put(b);
 		return rc;
+	}
+	if (!strcmp(t, "--selftest-buildid") && argc == 2) {
+		rc = file_buildid(argv[1], out, sizeof(out));
+		if (rc) {
+			printf("error: %s\n", strerror(-rc));
+			return 1;
+		}
+		printf("%s\n", out);
+		return 0;
 	}
 	fprintf(stderr, "storage-hotfix: error: unknown self-test %s\n", t);
 	return 2;

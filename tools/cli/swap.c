@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/utsname.h>
 #include <syslog.h>
 #include <time.h>
@@ -254,7 +256,47 @@ int mod_running_buildid(const char *name, char *out, size_t len)
 	return -ENOENT;
 }
 
-/* The build-id of a module file (plain ELF; compressed files: -ENOTSUP). */
+/*
+ * open_plain: a descriptor on the module as plain ELF. Debian ships
+ * .ko.xz (and .ko.zst/.ko.gz elsewhere): those are decompressed by xz,
+ * zstd or gzip into an anonymous memory file.
+ */
+static int open_plain(const char *path)
+{
+	static const struct { const char *ext, *prog; } z[] = {
+		{ ".xz", "xz" }, { ".zst", "zstd" }, { ".gz", "gzip" },
+	};
+	size_t i, l = strlen(path);
+	int fd, st;
+	pid_t pid;
+
+	for (i = 0; i < sizeof(z) / sizeof(z[0]); i++) {
+		size_t el = strlen(z[i].ext);
+
+		if (l > el && !strcmp(path + l - el, z[i].ext))
+			break;
+	}
+	if (i == sizeof(z) / sizeof(z[0]))
+		return open(path, O_RDONLY | O_CLOEXEC);
+	fd = memfd_create("module", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fd, 1);
+		execlp(z[i].prog, z[i].prog, "-dc", "--", path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		close(fd);
+		errno = ENOTSUP;
+		return -1;
+	}
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/* The build-id of a module file (plain or compressed). */
 int file_buildid(const char *path, char *out, size_t len)
 {
 	Elf *e;
@@ -264,7 +306,7 @@ int file_buildid(const char *path, char *out, size_t len)
 	out[0] = 0;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_plain(path);
 	if (fd < 0)
 		return -errno;
 	e = elf_begin(fd, ELF_C_READ, NULL);
