@@ -29,9 +29,9 @@ static int attr(const char *dir, const char *name, char *buf, size_t len)
 /*
  * loop_ctrl_opts: the connect options of the controller in CTRL_DIR, as
  * nvme-cli builds them: nqn, transport, hostnqn, hostid, nr_io_queues
- * (queue_count less the admin queue), and ctrl_loss_tmo when sysfs shows
- * it ("off" = -1): the loop transport takes no other option
- * (nvme_loop_transport.allowed_opts; reconnect_delay is refused).
+ * (queue_count less the admin queue). The loop transport allows only
+ * traddr beyond the common options (nvme_loop_transport.allowed_opts):
+ * ctrl_loss_tmo and reconnect_delay are refused ("invalid parameter").
  */
 int loop_ctrl_opts(const char *dir, char *opts, size_t len)
 {
@@ -48,9 +48,6 @@ int loop_ctrl_opts(const char *dir, char *opts, size_t len)
 		n += xsnprintf(opts + n, n < len ? len - n : 0, ",hostid=%s", hostid);
 	if (attr(dir, "queue_count", v, sizeof(v)) == 0 && atoi(v) > 1)
 		n += xsnprintf(opts + n, n < len ? len - n : 0, ",nr_io_queues=%d", atoi(v) - 1);
-	if (attr(dir, "ctrl_loss_tmo", v, sizeof(v)) == 0 && v[0])
-		n += xsnprintf(opts + n, n < len ? len - n : 0, ",ctrl_loss_tmo=%s",
-			      strcmp(v, "off") ? v : "-1");
 	return n < len ? 0 : -E2BIG;
 }
 
