@@ -167,7 +167,7 @@ static void nf_plan_restore(struct swap_ctx *c, void *priv)
 	if (p->systemd)
 		swap_say("  systemctl start nfs-server.service");
 	else
-		swap_say("  mount %s, versions/lease/grace as before, rpc.mountd again, %d thread(s)",
+		swap_say("  mount %s, versions/lease/grace as before, rpc.mountd again, rpc.nfsd %d (or write the threads)",
 			 NFSD_FS, p->threads);
 	swap_say("  report the grace period (clients reclaim their NFSv4 state in it)");
 }
@@ -258,7 +258,31 @@ static int nf_restore(struct swap_ctx *c, void *priv)
 	}
 	xsnprintf(buf, sizeof(buf), "%d", p->threads);
 	xsnprintf(path, sizeof(path), "%s/threads", NFSD_FS);
-	if (p->threads && write_str(path, buf)) {
+	if (p->threads && !access("/usr/sbin/rpc.nfsd", X_OK)) {
+		/*
+		 * rpc.nfsd opens the listeners and registers what needs
+		 * rpcbind the way the service does; the versions it enables
+		 * are the ones that ran ("-3 +4 +4.1" -> -N 3 -V 4 -V 4.1).
+		 */
+		const char *argv[48];
+		char vv[256], *sv = NULL, *t2;
+		int a = 0;
+
+		argv[a++] = "/usr/sbin/rpc.nfsd";
+		xsnprintf(vv, sizeof(vv), "%s", p->versions);
+		for (t2 = strtok_r(vv, " ", &sv); t2 && a < 44; t2 = strtok_r(NULL, " ", &sv)) {
+			if (t2[0] != '+' && t2[0] != '-')
+				continue;
+			argv[a++] = t2[0] == '+' ? "-V" : "-N";
+			argv[a++] = t2 + 1;
+		}
+		argv[a++] = buf;
+		argv[a] = NULL;
+		if (run(argv)) {
+			swap_err("nfsd: rpc.nfsd %s failed", buf);
+			return -EIO;
+		}
+	} else if (p->threads && write_str(path, buf)) {
 		swap_err("nfsd: starting %d threads failed: %s", p->threads, strerror(errno));
 		return -EIO;
 	}

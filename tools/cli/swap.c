@@ -889,7 +889,7 @@ int swap_run(struct swap_ctx *c, const char *fix, const char *name, const char *
 	if (ops->stop)
 		ops->stop(c, priv);
 	rrc = 0;
-	if (mod_is_loaded(name) && mod_check_running(&m, m.running_id) == 0)
+	if (mod_is_loaded(name) && mod_running_buildid(name, h, sizeof(h)) == 0 && !strcmp(h, m.running_id))
 		swap_say("%s: the module that ran before is still loaded", fix);
 	else
 		rrc = unload_all(&m, deps, ndeps);
