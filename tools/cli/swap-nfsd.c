@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * storage-hotfix swap nfsd: stop the NFS server (nfs-server.service when
+ * systemd runs and has it; else 0 threads, rpc.mountd stopped, the nfsd
+ * filesystem unmounted), reload nfsd with the same parameters, start it
+ * again the same way (versions, lease and grace times, rpc.mountd with its
+ * command line, the same thread count) and report the grace period in
+ * which the clients reclaim their NFSv4 state.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "swap.h"
+
+#define NFSD_FS "/proc/fs/nfsd"
+#define MAX_MOUNTD 4
+
+struct nfsd_priv {
+	bool systemd;
+	bool mounted;
+	int threads;
+	char versions[256];
+	char lease[32];
+	char grace[32];
+	int nmountd;
+	char mountd[MAX_MOUNTD][1024];	/* NUL-separated argv, double NUL at end */
+	size_t mountd_len[MAX_MOUNTD];
+};
+
+static int run(const char *const argv[])
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
+static bool fs_mounted(void)
+{
+	char line[512];
+	bool m = false;
+	FILE *f = fopen("/proc/self/mounts", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, " " NFSD_FS " nfsd "))
+			m = true;
+	if (f)
+		fclose(f);
+	return m;
+}
+
+static bool have_systemd_unit(void)
+{
+	static const char *const dirs[] = { "/etc/systemd/system", "/lib/systemd/system",
+					    "/usr/lib/systemd/system", NULL };
+	char p[PATH_MAX];
+	int i;
+
+	if (access("/run/systemd/system", F_OK))
+		return false;
+	for (i = 0; dirs[i]; i++) {
+		xsnprintf(p, sizeof(p), "%s/nfs-server.service", dirs[i]);
+		if (!access(p, F_OK))
+			return true;
+	}
+	return false;
+}
+
+/* rpc.mountd processes and their command lines. */
+static int find_mountd(struct nfsd_priv *p, pid_t *pids)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)) && n < MAX_MOUNTD) {
+		char path[PATH_MAX], comm[64];
+		int fd;
+		ssize_t r;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		xsnprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		if (read_line(path, comm, sizeof(comm)) || strcmp(comm, "rpc.mountd"))
+			continue;
+		xsnprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		r = read(fd, p->mountd[n], sizeof(p->mountd[n]) - 2);
+		close(fd);
+		if (r <= 0)
+			continue;
+		p->mountd[n][r] = 0;
+		p->mountd[n][r + 1] = 0;
+		p->mountd_len[n] = r;
+		pids[n++] = atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static int nf_precheck(struct swap_ctx *c, void *priv)
+{
+	struct nfsd_priv *p = priv;
+	char v[64];
+	pid_t pids[MAX_MOUNTD];
+
+	(void)c;
+	p->systemd = have_systemd_unit();
+	p->mounted = fs_mounted();
+	p->threads = 0;
+	if (p->mounted && read_line(NFSD_FS "/threads", v, sizeof(v)) == 0)
+		p->threads = atoi(v);
+	if (p->mounted) {
+		read_line(NFSD_FS "/versions", p->versions, sizeof(p->versions));
+		read_line(NFSD_FS "/nfsv4leasetime", p->lease, sizeof(p->lease));
+		read_line(NFSD_FS "/nfsv4gracetime", p->grace, sizeof(p->grace));
+	}
+	p->nmountd = find_mountd(p, pids);
+	return 0;
+}
+
+static void nf_plan_save(struct swap_ctx *c, void *priv)
+{
+	struct nfsd_priv *p = priv;
+	int i;
+
+	(void)c;
+	if (p->systemd) {
+		swap_say("  systemctl stop nfs-server.service");
+		return;
+	}
+	swap_say("  record: %d thread(s), versions \"%s\", lease %s s, grace %s s", p->threads, p->versions,
+		 p->lease[0] ? p->lease : "?", p->grace[0] ? p->grace : "?");
+	swap_say("  stop: write 0 to %s/threads (rpc.nfsd 0)", NFSD_FS);
+	for (i = 0; i < p->nmountd; i++)
+		swap_say("  stop rpc.mountd (restarted as: %s ...)", p->mountd[i]);
+	if (p->mounted)
+		swap_say("  umount %s", NFSD_FS);
+}
+
+static void nf_plan_restore(struct swap_ctx *c, void *priv)
+{
+	struct nfsd_priv *p = priv;
+
+	(void)c;
+	if (p->systemd)
+		swap_say("  systemctl start nfs-server.service");
+	else
+		swap_say("  mount %s, versions/lease/grace as before, rpc.mountd again, rpc.nfsd %d (or write the threads)",
+			 NFSD_FS, p->threads);
+	swap_say("  report the grace period (clients reclaim their NFSv4 state in it)");
+}
+
+static int nf_stop(struct swap_ctx *c, void *priv)
+{
+	struct nfsd_priv *p = priv;
+	pid_t pids[MAX_MOUNTD];
+	struct nfsd_priv tmp;
+	int n, i;
+	double until;
+
+	(void)c;
+	if (p->systemd) {
+		const char *const argv[] = { "systemctl", "stop", "nfs-server.service", NULL };
+
+		return run(argv);
+	}
+	if (fs_mounted() && !access(NFSD_FS "/threads", W_OK) && write_str(NFSD_FS "/threads", "0")) {
+		swap_err("nfsd: writing 0 to %s/threads failed: %s", NFSD_FS, strerror(errno));
+		return -EIO;
+	}
+	memset(&tmp, 0, sizeof(tmp));
+	n = find_mountd(&tmp, pids);
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGTERM);
+	until = swap_now() + 10;
+	while (n && swap_now() < until) {
+		for (i = 0; i < n && kill(pids[i], 0); i++)
+			;
+		if (i == n)
+			break;
+		usleep(20000);
+	}
+	if (fs_mounted() && umount(NFSD_FS)) {
+		swap_err("nfsd: umount %s failed: %s (who has it open? fuser -m %s)", NFSD_FS, strerror(errno),
+			 NFSD_FS);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int nf_restore(struct swap_ctx *c, void *priv)
+{
+	struct nfsd_priv *p = priv;
+	char buf[64], *save = NULL, *tk, vers[256], path[PATH_MAX];
+	int i;
+
+	(void)c;
+	if (p->systemd) {
+		const char *const argv[] = { "systemctl", "start", "nfs-server.service", NULL };
+
+		return run(argv);
+	}
+	if (!p->mounted)
+		return 0;
+	if (!fs_mounted() && mount("nfsd", NFSD_FS, "nfsd", 0, NULL)) {
+		swap_err("nfsd: mount -t nfsd nfsd %s failed: %s", NFSD_FS, strerror(errno));
+		return -errno;
+	}
+	/* one version per write: a kernel without v2 refuses "-2" */
+	xsnprintf(vers, sizeof(vers), "%s", p->versions);
+	for (tk = strtok_r(vers, " ", &save); tk; tk = strtok_r(NULL, " ", &save))
+		write_str(NFSD_FS "/versions", tk);
+	if (p->lease[0])
+		write_str(NFSD_FS "/nfsv4leasetime", p->lease);
+	if (p->grace[0])
+		write_str(NFSD_FS "/nfsv4gracetime", p->grace);
+	for (i = 0; i < p->nmountd; i++) {
+		char *argv[32];
+		size_t off = 0;
+		int a = 0;
+		pid_t pid;
+
+		while (off < p->mountd_len[i] && a < 31) {
+			argv[a++] = p->mountd[i] + off;
+			off += strlen(p->mountd[i] + off) + 1;
+		}
+		argv[a] = NULL;
+		pid = fork();
+		if (pid == 0) {
+			execvp(argv[0], argv);
+			_exit(127);
+		}
+		/* rpc.mountd forks into the background unless -F */
+		usleep(200000);
+		waitpid(pid, NULL, WNOHANG);
+	}
+	xsnprintf(buf, sizeof(buf), "%d", p->threads);
+	xsnprintf(path, sizeof(path), "%s/threads", NFSD_FS);
+	if (p->threads && !access("/usr/sbin/rpc.nfsd", X_OK)) {
+		/*
+		 * rpc.nfsd opens the listeners and registers what needs
+		 * rpcbind the way the service does; the versions it enables
+		 * are the ones that ran ("-3 +4 +4.1" -> -N 3 -V 4 -V 4.1).
+		 */
+		const char *argv[48];
+		char vv[256], *sv = NULL, *t2;
+		int a = 0;
+
+		argv[a++] = "/usr/sbin/rpc.nfsd";
+		xsnprintf(vv, sizeof(vv), "%s", p->versions);
+		for (t2 = strtok_r(vv, " ", &sv); t2 && a < 44; t2 = strtok_r(NULL, " ", &sv)) {
+			if (t2[0] != '+' && t2[0] != '-')
+				continue;
+			argv[a++] = t2[0] == '+' ? "-V" : "-N";
+			argv[a++] = t2 + 1;
+		}
+		argv[a++] = buf;
+		argv[a] = NULL;
+		if (run(argv)) {
+			swap_err("nfsd: rpc.nfsd %s failed", buf);
+			return -EIO;
+		}
+	} else if (p->threads && write_str(path, buf)) {
+		swap_err("nfsd: starting %d threads failed: %s", p->threads, strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int nf_check(struct swap_ctx *c, void *priv)
+{
+	struct nfsd_priv *p = priv;
+	char v[64] = "";
+
+	(void)c;
+	if (p->systemd || !p->mounted)
+		return 0;
+	read_line(NFSD_FS "/threads", v, sizeof(v));
+	if (atoi(v) != p->threads) {
+		swap_err("nfsd: %s threads running, %d expected", v, p->threads);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void nf_done(struct swap_ctx *c, void *priv, bool ok)
+{
+	char g[32] = "", l[32] = "";
+
+	(void)c;
+	(void)priv;
+	if (!ok)
+		return;
+	read_line(NFSD_FS "/nfsv4gracetime", g, sizeof(g));
+	read_line(NFSD_FS "/nfsv4leasetime", l, sizeof(l));
+	swap_say("nfsd: grace period: clients reclaim their state for grace_s=%s (lease_s=%s)",
+		 g[0] ? g : "?", l[0] ? l : "?");
+}
+
+static const struct swap_ops nfsd_ops = {
+	.precheck = nf_precheck,
+	.plan_save = nf_plan_save,
+	.plan_restore = nf_plan_restore,
+	.stop = nf_stop,
+	.restore = nf_restore,
+	.check = nf_check,
+	.done = nf_done,
+};
+
+int swap_nfsd(struct swap_ctx *c)
+{
+	struct nfsd_priv *p = calloc(1, sizeof(*p));
+	int rc;
+
+	if (!p)
+		return -ENOMEM;
+	rc = swap_run(c, "nfsd", "nfsd", NULL, &nfsd_ops, p);
+	free(p);
+	return rc;
+}
