@@ -15,7 +15,10 @@ fh_requires() {
 	command -v xz >/dev/null || skip "xz is not installed"
 	command -v objcopy >/dev/null || skip "objcopy (binutils) is not installed"
 	[ -f /usr/include/json-c/json.h ] || skip "libjson-c-dev is not installed (scripts/install-deps)"
-	[ -f "$FH_STOCK/nvme-loop.ko.xz" ] || skip "no sysroot of $FH_KVER (scripts/fetch-kernel $FH_KVER)"
+	# The kernel's packages are a requirement we can fetch (cached): a
+	# fresh CI machine runs this group before the pipeline's.
+	[ -f "$FH_STOCK/nvme-loop.ko.xz" ] || "$SHF_TOP/scripts/fetch-kernel" "$FH_KVER" >&2 ||
+		skip "no sysroot of $FH_KVER: scripts/fetch-kernel $FH_KVER failed"
 	[ -d "${SHF_CACHE:-/var/cache/storage-hotfix}/chroot/trixie" ] ||
 		skip "no trixie chroot to build $FH_KVER's modules (scripts/install-deps)"
 }
