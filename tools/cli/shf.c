@@ -39,20 +39,6 @@ char *shf_strdup(const char *s)
 	return p;
 }
 
-char *shf_asprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		ec_oom();
-	return s;
-}
-
 char *shf_read_line(const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -173,7 +159,7 @@ int shf_conf_parse(const char *text, struct shf_conf *c, char **err)
 			sb_add(&key, *p++);
 		if (!key.n || *p != '=') {
 			free(key.s);
-			*err = shf_asprintf("line %u: not KEY=value", start);
+			*err = ec_asprintf("line %u: not KEY=value", start);
 			shf_conf_free(c);
 			return -1;
 		}
@@ -208,7 +194,7 @@ int shf_conf_parse(const char *text, struct shf_conf *c, char **err)
 		if (q) {
 			free(key.s);
 			free(val.s);
-			*err = shf_asprintf("line %u: unterminated %c quote",
+			*err = ec_asprintf("line %u: unterminated %c quote",
 					    start, q);
 			shf_conf_free(c);
 			return -1;
@@ -217,7 +203,7 @@ int shf_conf_parse(const char *text, struct shf_conf *c, char **err)
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p && *p != '\n' && *p != '#') {
-			*err = shf_asprintf("line %u: text after the value of %s "
+			*err = ec_asprintf("line %u: text after the value of %s "
 					    "(quote values with blanks)",
 					    start, key.s);
 			free(key.s);
@@ -279,7 +265,7 @@ static char **list_dirs(const char *dir, int (*cmp)(const void *, const void *),
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		p = shf_asprintf("%s/%s", dir, e->d_name);
+		p = ec_asprintf("%s/%s", dir, e->d_name);
 		if (shf_is_dir(p)) {
 			v = ec_realloc(v, n + 2, sizeof(*v));
 			v[n++] = shf_strdup(e->d_name);
@@ -321,19 +307,19 @@ static char **split_words(const char *s, size_t *np)
 
 static int fix_load(const char *dir, struct shf_fix *f, char **err)
 {
-	char *path = shf_asprintf("%s/fix.conf", dir), *text, *perr = NULL;
+	char *path = ec_asprintf("%s/fix.conf", dir), *text, *perr = NULL;
 	struct shf_conf c;
 	const char *id, *module;
 
 	memset(f, 0, sizeof(*f));
 	text = read_file(path, 1 << 20, NULL);
 	if (!text) {
-		*err = shf_asprintf("%s: %s", path, strerror(errno));
+		*err = ec_asprintf("%s: %s", path, strerror(errno));
 		free(path);
 		return -1;
 	}
 	if (shf_conf_parse(text, &c, &perr)) {
-		*err = shf_asprintf("%s: %s", path, perr);
+		*err = ec_asprintf("%s: %s", path, perr);
 		free(perr);
 		free(text);
 		free(path);
@@ -343,7 +329,7 @@ static int fix_load(const char *dir, struct shf_fix *f, char **err)
 	id = shf_conf_get(&c, "FIX_ID");
 	module = shf_conf_get(&c, "FIX_MODULE");
 	if (!id || !*id || !module || !*module) {
-		*err = shf_asprintf("%s: FIX_ID or FIX_MODULE is missing "
+		*err = ec_asprintf("%s: FIX_ID or FIX_MODULE is missing "
 				    "(every fix.conf sets both)", path);
 		shf_conf_free(&c);
 		free(path);
@@ -377,11 +363,11 @@ int shf_fixes_load(const char *datadir, struct shf_fix **vp, size_t *np,
 	struct shf_fix *v = ec_calloc(nd + 1, sizeof(*v));
 
 	for (i = 0; i < nd; i++) {
-		char *conf = shf_asprintf("%s/%s/fix.conf", datadir, dirs[i]);
+		char *conf = ec_asprintf("%s/%s/fix.conf", datadir, dirs[i]);
 		bool has = shf_is_file(conf);
 
 		free(conf);
-		p = shf_asprintf("%s/%s", datadir, dirs[i]);
+		p = ec_asprintf("%s/%s", datadir, dirs[i]);
 		if (has && fix_load(p, &v[n], err)) {
 			free(p);
 			shf_strv_free(dirs);
@@ -393,7 +379,7 @@ int shf_fixes_load(const char *datadir, struct shf_fix **vp, size_t *np,
 	}
 	shf_strv_free(dirs);
 	if (!n) {
-		*err = shf_asprintf("%s: no fix folders (subfolders with a "
+		*err = ec_asprintf("%s: no fix folders (subfolders with a "
 				    "fix.conf) here; give the bundle's folder "
 				    "with --data DIR or SHF_TOP", datadir);
 		free(v);
@@ -432,7 +418,7 @@ static bool has_fixes(const char *dir)
 	bool found = false;
 
 	for (i = 0; i < n && !found; i++) {
-		p = shf_asprintf("%s/%s/fix.conf", dir, v[i]);
+		p = ec_asprintf("%s/%s/fix.conf", dir, v[i]);
 		found = shf_is_file(p);
 		free(p);
 	}
@@ -462,7 +448,7 @@ char *shf_data_dir(const char *opt, char **err)
 	p = shf_strdup("/usr/src/storage-hotfix-" SHF_VERSION);
 	if (has_fixes(p))
 		return p;
-	*err = shf_asprintf("cannot find the fix folders (nvme_loop/ ...): not "
+	*err = ec_asprintf("cannot find the fix folders (nvme_loop/ ...): not "
 			    "in $SHF_TOP, next to this binary, nor in %s; give "
 			    "--data DIR", p);
 	free(p);
@@ -481,7 +467,7 @@ int shf_report_load(const char *work, const char *kver,
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		p = shf_asprintf("%s/%s/report-%s.json", work, kver, steps[i]);
+		p = ec_asprintf("%s/%s/report-%s.json", work, kver, steps[i]);
 		if (!stat(p, &st) && S_ISREG(st.st_mode) &&
 		    (!r->path || st.st_mtime > r->mtime)) {
 			free(r->path);
@@ -495,7 +481,7 @@ int shf_report_load(const char *work, const char *kver,
 		return 0;
 	r->root = json_object_from_file(r->path);
 	if (!r->root || !json_object_is_type(r->root, json_type_object)) {
-		*err = shf_asprintf("%s: not a JSON report (%s); run "
+		*err = ec_asprintf("%s: not a JSON report (%s); run "
 				    "scripts/hotfix-build plan %s again",
 				    r->path, json_util_get_last_err() ?:
 				    "not an object", kver);
@@ -561,11 +547,11 @@ static int xz_to_memfd(int in, const char *path, char **err)
 
 	out = memfd_create("storage-hotfix-ko", MFD_CLOEXEC);
 	if (out < 0) {
-		*err = shf_asprintf("%s: memfd: %s", path, strerror(errno));
+		*err = ec_asprintf("%s: memfd: %s", path, strerror(errno));
 		return -1;
 	}
 	if (lzma_stream_decoder(&z, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
-		*err = shf_asprintf("%s: cannot start the xz decoder", path);
+		*err = ec_asprintf("%s: cannot start the xz decoder", path);
 		close(out);
 		return -1;
 	}
@@ -593,7 +579,7 @@ static int xz_to_memfd(int in, const char *path, char **err)
 		if (ret == LZMA_STREAM_END)
 			break;
 		if (ret != LZMA_OK) {
-			*err = shf_asprintf("%s: corrupt xz data (lzma error %d)",
+			*err = ec_asprintf("%s: corrupt xz data (lzma error %d)",
 					    path, (int)ret);
 			lzma_end(&z);
 			close(out);
@@ -607,7 +593,7 @@ static int xz_to_memfd(int in, const char *path, char **err)
 io:
 	lzma_end(&z);
 io2:
-	*err = shf_asprintf("%s: %s", path, strerror(errno));
+	*err = ec_asprintf("%s: %s", path, strerror(errno));
 	close(out);
 	return -1;
 }
@@ -617,11 +603,11 @@ int shf_ko_open(const char *path, char **err)
 	int fd = open(path, O_RDONLY | O_CLOEXEC), out;
 
 	if (fd < 0) {
-		*err = shf_asprintf("%s: %s", path, strerror(errno));
+		*err = ec_asprintf("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (ends_with(path, ".zst") || ends_with(path, ".gz")) {
-		*err = shf_asprintf("%s: only .ko and .ko.xz can be read; "
+		*err = ec_asprintf("%s: only .ko and .ko.xz can be read; "
 				    "decompress it to compare", path);
 		close(fd);
 		return -1;
@@ -651,12 +637,12 @@ int shf_ko_load(struct ec_obj *o, const char *path, char **err)
 	fd = shf_ko_open(path, err);
 	if (fd < 0)
 		return -1;
-	fdpath = shf_asprintf("/proc/self/fd/%d", fd);
+	fdpath = ec_asprintf("/proc/self/fd/%d", fd);
 	if (ec_load(o, fdpath)) {
 		/* name the file, not the memfd */
 		rest = strncmp(o->err, fdpath, strlen(fdpath)) ? o->err :
 			o->err + strlen(fdpath);
-		*err = shf_asprintf("%s%s", path, rest);
+		*err = ec_asprintf("%s%s", path, rest);
 		ec_free(o);
 		free(fdpath);
 		close(fd);
@@ -757,12 +743,12 @@ int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
 	memset(mi, 0, sizeof(*mi));
 	r = kmod_module_new_from_path(ctx, path, &mod);
 	if (r < 0) {
-		*err = shf_asprintf("%s: %s", path, strerror(-r));
+		*err = ec_asprintf("%s: %s", path, strerror(-r));
 		return -1;
 	}
 	r = kmod_module_get_info(mod, &list);
 	if (r < 0) {
-		*err = shf_asprintf("%s: cannot read modinfo: %s", path,
+		*err = ec_asprintf("%s: cannot read modinfo: %s", path,
 				    strerror(-r));
 		kmod_module_unref(mod);
 		return -1;
@@ -807,7 +793,7 @@ static char *find_module(const char *dir, const char *module, int depth)
 	char **sub, *p, *found = NULL;
 
 	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-		p = shf_asprintf("%s/%s%s", dir, module, ext[i]);
+		p = ec_asprintf("%s/%s%s", dir, module, ext[i]);
 		if (shf_is_file(p))
 			return p;
 		free(p);
@@ -816,7 +802,7 @@ static char *find_module(const char *dir, const char *module, int depth)
 		return NULL;
 	sub = list_dirs(dir, cmp_strp, &n);
 	for (i = 0; i < n && !found; i++) {
-		p = shf_asprintf("%s/%s", dir, sub[i]);
+		p = ec_asprintf("%s/%s", dir, sub[i]);
 		found = find_module(p, module, depth + 1);
 		free(p);
 	}
@@ -839,11 +825,11 @@ void shf_loaded_read(const char *sys, const char *module,
 
 	memset(l, 0, sizeof(*l));
 	/* built-in modules have a folder too, but no initstate */
-	p = shf_asprintf("%s/module/%s/initstate", sys, name);
+	p = ec_asprintf("%s/module/%s/initstate", sys, name);
 	l->loaded = shf_is_file(p);
 	free(p);
 	if (l->loaded) {
-		p = shf_asprintf("%s/module/%s/notes/.note.gnu.build-id", sys,
+		p = ec_asprintf("%s/module/%s/notes/.note.gnu.build-id", sys,
 				 name);
 		buf = read_file(p, 4096, &len);
 		if (buf)
@@ -851,7 +837,7 @@ void shf_loaded_read(const char *sys, const char *module,
 					  &l->build_id);
 		free(buf);
 		free(p);
-		p = shf_asprintf("%s/module/%s/taint", sys, name);
+		p = ec_asprintf("%s/module/%s/taint", sys, name);
 		l->taint = shf_read_line(p);
 		free(p);
 	}
@@ -872,14 +858,14 @@ void shf_secure_read(const char *sys, struct shf_secure *s)
 	size_t len;
 
 	memset(s, 0, sizeof(*s));
-	p = shf_asprintf("%s/module/module/parameters/sig_enforce", sys);
+	p = ec_asprintf("%s/module/module/parameters/sig_enforce", sys);
 	v = shf_read_line(p);
 	s->sig_enforce = !v ? -1 : (*v == 'Y' || *v == 'y' || *v == '1');
 	free(v);
 	free(p);
 
 	/* "none [integrity] confidentiality": the bracketed one is active */
-	p = shf_asprintf("%s/kernel/security/lockdown", sys);
+	p = ec_asprintf("%s/kernel/security/lockdown", sys);
 	v = shf_read_line(p);
 	if (v && (a = strchr(v, '[')) && (b = strchr(a, ']'))) {
 		*b = 0;
@@ -889,7 +875,7 @@ void shf_secure_read(const char *sys, struct shf_secure *s)
 	free(p);
 
 	/* EFI variable: 4 bytes of attributes, then 1 = enabled */
-	p = shf_asprintf("%s/firmware/efi/efivars/SecureBoot-"
+	p = ec_asprintf("%s/firmware/efi/efivars/SecureBoot-"
 			 "8be4df61-93ca-11d2-aa0d-e0ec9cdb2d8c", sys);
 	v = read_file(p, 64, &len);
 	s->secure_boot = v && len >= 5 ? v[4] == 1 : -1;
@@ -907,7 +893,7 @@ void shf_secure_free(struct shf_secure *s)
 
 char **shf_kernels(const char *root, const char *running, size_t *np)
 {
-	char *p = shf_asprintf("%s/lib/modules", root);
+	char *p = ec_asprintf("%s/lib/modules", root);
 	size_t n, i;
 	char **v = list_dirs(p, cmp_vers, &n);
 

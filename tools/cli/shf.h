@@ -17,7 +17,6 @@ struct kmod_ctx;
 /* ---- small helpers ---- */
 
 char *shf_strdup(const char *s);
-char *__attribute__((format(printf, 1, 2))) shf_asprintf(const char *fmt, ...);
 /* First line of a file without the newline, or NULL (errno set). */
 char *shf_read_line(const char *path);
 bool shf_is_file(const char *path);

@@ -78,12 +78,12 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 		r->reason = rep_err;
 	} else if (!rep->path) {
 		r->verdict = "no-report";
-		r->reason = r->own_reason = shf_asprintf(
+		r->reason = r->own_reason = ec_asprintf(
 			"no report in %s/%s: run scripts/hotfix-build plan %s",
 			o->work, r->kver, r->kver);
 	} else if (!(e = shf_report_fix(rep, r->fix->id))) {
 		r->verdict = "not-in-report";
-		r->reason = r->own_reason = shf_asprintf(
+		r->reason = r->own_reason = ec_asprintf(
 			"%s has no entry for %s: run scripts/hotfix-build plan %s",
 			rep->path, r->fix->id, r->kver);
 	} else {
@@ -98,7 +98,7 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 			     "builds it again)", r->module_path, r->kver);
 	}
 
-	dir = shf_asprintf("%s/lib/modules/%s/updates", o->root, r->kver);
+	dir = ec_asprintf("%s/lib/modules/%s/updates", o->root, r->kver);
 	r->inst_path = shf_find_module(dir, r->fix->module);
 	free(dir);
 	if (r->inst_path) {
@@ -344,7 +344,7 @@ int cmd_status(int argc, char **argv)
 		char *rep_err = NULL, *mdir;
 		bool kinst;
 
-		mdir = shf_asprintf("%s/lib/modules/%s", o.root, kernels[k]);
+		mdir = ec_asprintf("%s/lib/modules/%s", o.root, kernels[k]);
 		kinst = shf_is_dir(mdir);
 		free(mdir);
 		shf_report_load(o.work, kernels[k], &rep, &rep_err);

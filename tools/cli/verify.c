@@ -198,7 +198,7 @@ int cmd_verify(int argc, char **argv)
 		shf_opts_free(&o);
 		return 2;
 	}
-	dir = shf_asprintf("%s/lib/modules/%s/updates", o.root, kver);
+	dir = ec_asprintf("%s/lib/modules/%s/updates", o.root, kver);
 	for (i = 0; i < nfix; i++) {
 		const struct shf_fix *f = &fixes[i];
 		char *inst = shf_find_module(dir, f->module);

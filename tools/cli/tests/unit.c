@@ -45,7 +45,7 @@ static void run(const char *name, void (*fn)(void))
 
 static void put(const char *rel, const void *data, size_t len)
 {
-	char *p = shf_asprintf("%s/%s", tmp, rel), *q;
+	char *p = ec_asprintf("%s/%s", tmp, rel), *q;
 	FILE *f;
 
 	for (q = strchr(p + strlen(tmp) + 1, '/'); q; q = strchr(q + 1, '/')) {
@@ -68,7 +68,7 @@ static void puts_file(const char *rel, const char *s)
 
 static char *path(const char *rel)
 {
-	return shf_asprintf("%s/%s", tmp, rel);
+	return ec_asprintf("%s/%s", tmp, rel);
 }
 
 /* ---- fix.conf ---- */
@@ -391,7 +391,7 @@ int main(void)
 	run("sysfs", t_sysfs);
 	run("kernels", t_kernels);
 	run("bad-module", t_bad_module);
-	cmd = shf_asprintf("rm -rf '%s'", tmp);
+	cmd = ec_asprintf("rm -rf '%s'", tmp);
 	if (system(cmd))
 		fprintf(stderr, "cannot remove %s\n", tmp);
 	free(cmd);
