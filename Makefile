@@ -1,6 +1,6 @@
 # storage-hotfix: top-level entry points.
 #   make build [KVER=...]   plan, source, prove, patch, explain for KVER
-#   make test               the CI test set (unit tests, 3 real kernels, bad input, nvme-loop reproducer)
+#   make test               the CI test set (unit tests, 3 real kernels, bad input, packages, nvme-loop reproducer and swap)
 #   make matrix             the long matrix: every pinned kernel, every lab case
 #   make deb | rpm          packages in dist/deb, dist/rpm (storage-hotfix-dkms, storage-hotfix)
 #   make channel            both published into the hotfix channel, dist/channel
