@@ -32,6 +32,7 @@
 #include <libkmod.h>
 
 #include "cli.h"
+#include "shf.h"
 #include "swap.h"
 
 int xsnprintf(char *buf, size_t len, const char *fmt, ...)
@@ -225,7 +226,7 @@ int mod_running_buildid(const char *name, char *out, size_t len)
 {
 	unsigned char b[512];
 	char p[PATH_MAX], n[64];
-	size_t off = 0;
+	struct shf_build_id id;
 	ssize_t got;
 	int fd;
 
@@ -237,23 +238,10 @@ int mod_running_buildid(const char *name, char *out, size_t len)
 		return -errno;
 	got = read(fd, b, sizeof(b));
 	close(fd);
-	while (got > 0 && off + 12 <= (size_t)got) {
-		unsigned int namesz, descsz, type;
-		size_t desc;
-
-		memcpy(&namesz, b + off, 4);
-		memcpy(&descsz, b + off + 4, 4);
-		memcpy(&type, b + off + 8, 4);
-		desc = off + 12 + ((namesz + 3) & ~3u);
-		if (desc + descsz > (size_t)got)
-			break;
-		if (type == NT_GNU_BUILD_ID && namesz == 4 && !memcmp(b + off + 12, "GNU", 4)) {
-			hex(b + desc, descsz, out, len);
-			return 0;
-		}
-		off = desc + ((descsz + 3) & ~3u);
-	}
-	return -ENOENT;
+	if (got <= 0 || shf_note_build_id(b, got, &id))
+		return -ENOENT;
+	hex(id.b, id.n, out, len);
+	return 0;
 }
 
 /*
@@ -317,19 +305,14 @@ int file_buildid(const char *path, char *out, size_t len)
 	while (rc && (scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *d;
-		GElf_Nhdr nh;
-		size_t off = 0, noff, doff;
+		struct shf_build_id id;
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
 			continue;
 		d = elf_getdata(scn, NULL);
-		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    !memcmp((char *)d->d_buf + noff, "GNU", 4)) {
-				hex((unsigned char *)d->d_buf + doff, nh.n_descsz, out, len);
-				rc = 0;
-				break;
-			}
+		if (d && d->d_buf && !shf_note_build_id(d->d_buf, d->d_size, &id)) {
+			hex(id.b, id.n, out, len);
+			rc = 0;
 		}
 	}
 out:
