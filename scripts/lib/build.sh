@@ -79,7 +79,10 @@ kbuild() {
 	# Since 6.13 an M= build compiles from inside M ("core.c", not the
 	# in-tree "drivers/nvme/target/core.c" the distro's strings hold),
 	# unless the objects go elsewhere (MO=); older kbuild ignores MO.
-	local -a cmd=(make -C "$K_BUILD" "M=$src/$rel" "MO=$tree/.kbuild-out/$rel" "-j$SHF_JOBS" "CC=$K_CC" "KCFLAGS=$cflags" "${vars[@]}" modules)
+	# KBUILD_GOALS: single targets (objects, a .mod) instead of modules.
+	local -a goals
+	read -r -a goals <<<"${KBUILD_GOALS:-modules}"
+	local -a cmd=(make -C "$K_BUILD" "M=$src/$rel" "MO=$tree/.kbuild-out/$rel" "-j$SHF_JOBS" "CC=$K_CC" "KCFLAGS=$cflags" "${vars[@]}" "${goals[@]}")
 	mkdir -p "$tree/.kbuild-out/$rel"
 	if [ -n "$K_CHROOT" ] || [ -n "$binds" ]; then
 		[ -z "$prefix" ] || [ -n "$K_CHROOT" ] || mkdir -p "$src"
@@ -93,8 +96,9 @@ kbuild() {
 }
 
 # build_tree NAME KEYDATA SETUP [OVERRIDE...]: copy the source, run the
-# SETUP function in the copy (patch, stamp), build FIX_BUILD_DIR; print
-# the folder. Cached under a name that hashes every input.
+# SETUP function in the copy (patch, stamp), build FIX_BUILD_DIR (only
+# KBUILD_GOALS when set); print the folder. Cached under a name that
+# hashes every input.
 build_tree() {
 	local name=$1 keydata=$2 setup=$3 key dir tmp t0
 	shift 3
@@ -107,7 +111,8 @@ build_tree() {
 	done
 	local -a extra=()
 	[ $# -eq 0 ] || mapfile -t extra < <(override_args "$@")
-	key=$(printf '%s\n' "$K_SRC" "$K_CC_TEXT" "$FIX_BUILD_DIR" "$keydata" "$@" | cat - "${BASH_SOURCE[0]}" | sha256sum | cut -c1-12)
+	key=$(printf '%s\n' "$K_SRC" "$K_CC_TEXT" "$FIX_BUILD_DIR" "$keydata" "${KBUILD_GOALS:-modules}" "$@" |
+		cat - "${BASH_SOURCE[0]}" | sha256sum | cut -c1-12)
 	dir=$K_WORK/build/$name-$key
 	if [ -f "$dir/.built" ]; then
 		info "$name: cached ($dir)"
@@ -121,7 +126,7 @@ build_tree() {
 	(cd "$K_SRC" && find . -mindepth 1 -maxdepth 1 ! -name '.*' -exec cp -a {} "$tmp/" \;)
 	(cd "$tmp" && "$setup") || die "$name: preparing the source failed"
 	t0=$(now_s)
-	step "$name: building $FIX_BUILD_DIR${1:+ with $*} (log: $dir/build.log)"
+	step "$name: building $FIX_BUILD_DIR${KBUILD_GOALS:+: $KBUILD_GOALS}${1:+ with $*} (log: $dir/build.log)"
 	if ! kbuild "$tmp" "$FIX_BUILD_DIR" "$tmp/build.log" "${extra[@]}"; then
 		die "$name: build failed; nothing was kept (the log is above)"
 	fi
@@ -130,7 +135,8 @@ build_tree() {
 	mv "$tmp" "$dir"
 	trap - EXIT
 	# Older builds of the same tree (other inputs) are stale now.
-	find "$K_WORK/build" -mindepth 1 -maxdepth 1 -name "$name-*" ! -path "$dir" -exec rm -rf {} +
+	# (Only NAME-KEY: NAME-override-KEY is a sibling.)
+	find "$K_WORK/build" -mindepth 1 -maxdepth 1 -name "$name-????????????" ! -path "$dir" -exec rm -rf {} +
 	printf '%s\n' "$dir"
 }
 
@@ -217,6 +223,22 @@ module_objects() {
 	done
 }
 
+# module_goals TREE: FIX_MODULE's .mod and objects as single kbuild targets
+# (paths relative to FIX_BUILD_DIR), from a full build of TREE: the
+# explanation compiles only these again (kbuild writes the .mod with
+# absolute, ./ or in-tree paths depending on the version).
+module_goals() {
+	local f=$1/$FIX_BUILD_DIR/$FIX_MODULE.mod o
+	[ -f "$1/.kbuild-out/$FIX_BUILD_DIR/$FIX_MODULE.mod" ] && f=$1/.kbuild-out/$FIX_BUILD_DIR/$FIX_MODULE.mod
+	[ -f "$f" ] || die "no $FIX_MODULE.mod in $1: cannot tell which objects make up $FIX_MODULE.ko"
+	printf '%s' "$FIX_MODULE.mod"
+	for o in $(cat "$f"); do
+		o=${o#*/"$FIX_BUILD_DIR"/}
+		printf ' %s' "${o#./}"
+	done
+	printf '\n'
+}
+
 # explain A B: function-level diff of FIX_MODULE between two trees built
 # with -ffunction-sections, object by object: each function then starts
 # its own section, so moving code does not change its alignment padding
@@ -226,6 +248,11 @@ module_objects() {
 explain() {
 	local json='{"changed":[],"added":[],"removed":[]}' one fn base o unexpected=()
 	kodiff_ready
+	# A patch that adds or drops a source file is more than a fix.
+	if [ "$(module_objects "$1" | xargs -n 1 basename | sort)" != "$(module_objects "$2" | xargs -n 1 basename | sort)" ]; then
+		warn "explain: the patch changes which objects make up $FIX_MODULE.ko"
+		return 1
+	fi
 	for o in $(module_objects "$1"); do
 		[ -f "$2/${o#"$1"/}" ] || die "explain: $2 lacks $(basename "$o")"
 		one=$("$KODIFF" funcs --json "$o" "$2/${o#"$1"/}") || [ $? -eq 1 ] ||
