@@ -232,7 +232,9 @@ module_goals() {
 	[ -f "$1/.kbuild-out/$FIX_BUILD_DIR/$FIX_MODULE.mod" ] && f=$1/.kbuild-out/$FIX_BUILD_DIR/$FIX_MODULE.mod
 	[ -f "$f" ] || die "no $FIX_MODULE.mod in $1: cannot tell which objects make up $FIX_MODULE.ko"
 	printf '%s' "$FIX_MODULE.mod"
-	for o in $(cat "$f"); do
+	# One object per word (a .mod file may hold several on one line).
+	tr ' ' '\n' <"$f" | while read -r o; do
+		[ -n "$o" ] || continue
 		o=${o#*/"$FIX_BUILD_DIR"/}
 		printf ' %s' "${o#./}"
 	done
