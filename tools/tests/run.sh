@@ -6,58 +6,19 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-kodiff=$(realpath "${1:-$here/../kodiff}")
+TOOL=$(realpath "${1:-$here/../kodiff}")
 cases=$here/cases
 cc=${CC:-gcc}
-read -r -a wrap <<< "${KODIFF_WRAP:-}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-skipped=0
-skip_reason=''
+read -r -a WRAP <<< "${KODIFF_WRAP:-}"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 
 # kd ARGS...: run kodiff; sets rc, out (stdout), err (stderr)
-kd() {
-	rc=0
-	"${wrap[@]}" "$kodiff" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-}
+kd() { run_tool "$@"; }
 
 # obj NAME V: compile cases/NAME.c with -DV=V into $tmp/NAME.V.o
 obj() {
 	"$cc" -O2 -c -DV="$2" "$cases/$1.c" -o "$tmp/$1.$2.o"
-}
-
-# skip REASON: called by a test function (then return 0) that cannot run
-skip() {
-	skip_reason=$1
-}
-
-# check NAME FUNCTION: one test case; FUNCTION fails on a wrong result,
-# or calls skip and returns 0 when it cannot run here
-check() {
-	local r=0
-	skip_reason=''
-	"$2" || r=$?
-	if [ "$r" = 0 ] && [ -n "$skip_reason" ]; then
-		echo "skip $1 ($skip_reason)"
-		skipped=$((skipped + 1))
-	elif [ "$r" = 0 ]; then
-		echo "ok $1"
-		passed=$((passed + 1))
-	else
-		echo "not ok $1"
-		echo "# exit $rc"
-		[ -z "$out" ] || while IFS= read -r l; do
-			echo "# stdout: $l"
-		done <<< "$out"
-		[ -z "$err" ] || while IFS= read -r l; do
-			echo "# stderr: $l"
-		done <<< "$err"
-		failed=$((failed + 1))
-	fi
 }
 
 # the names listed after "functions:" in sections output, one per line
@@ -336,5 +297,4 @@ check exports-errors t_exports_errors
 check exports-symvers-6.1 t_exports_symvers_61
 check exports-symvers-6.12 t_exports_symvers_612
 
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" = 0 ]
+finish

@@ -7,42 +7,15 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-shf=$(realpath "${1:-$here/../../storage-hotfix}")
+TOOL=$(realpath "${1:-$here/../../storage-hotfix}")
 cases=$here/../../tests/cases
 cc=${CC:-gcc}
-read -r -a wrap <<< "${SHF_WRAP:-}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-rc=0 out='' err=''
+read -r -a WRAP <<< "${SHF_WRAP:-}"
+# shellcheck source-path=SCRIPTDIR source=../../tests/lib.sh
+. "$here/../../tests/lib.sh"
 
 # sh ARGS...: run storage-hotfix; sets rc, out (stdout), err (stderr)
-sh() {
-	rc=0
-	"${wrap[@]}" "$shf" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-}
-
-check() {
-	local r=0 l
-	"$2" || r=$?
-	if [ "$r" = 0 ]; then
-		echo "ok $1"
-		passed=$((passed + 1))
-	else
-		echo "not ok $1"
-		echo "# exit $rc"
-		[ -z "$out" ] || while IFS= read -r l; do
-			echo "# stdout: $l"
-		done <<< "$out"
-		[ -z "$err" ] || while IFS= read -r l; do
-			echo "# stderr: $l"
-		done <<< "$err"
-		failed=$((failed + 1))
-	fi
-}
+sh() { run_tool "$@"; }
 
 # mod NAME V STAMP: a module-like object $tmp/NAME.V.ko from cases/calls.c
 # (-DV=V) with a .modinfo (name=, hotfix=STAMP if not empty) and a
@@ -248,5 +221,4 @@ check status-unreadable t_status_unreadable
 check verify t_verify
 check verify-report t_verify_report
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish
