@@ -32,6 +32,7 @@ struct nfsd_priv {
 	char versions[256];
 	char lease[32];
 	char grace[32];
+	bool cld;			/* nfsdcld runs (client tracking) */
 	int nmountd;
 	char mountd[MAX_MOUNTD][1024];	/* NUL-separated argv, double NUL at end */
 	size_t mountd_len[MAX_MOUNTD];
@@ -84,24 +85,39 @@ static bool have_systemd_unit(void)
 	return false;
 }
 
-/* rpc.mountd processes and their command lines. */
-static int find_mountd(struct nfsd_priv *p, pid_t *pids)
+/* Up to max pids of the processes whose comm is name; how many. */
+static int pids_named(const char *name, pid_t *pids, int max)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	int n = 0;
 
-	while (d && (e = readdir(d)) && n < MAX_MOUNTD) {
+	while (d && (e = readdir(d)) && n < max) {
 		char path[PATH_MAX], comm[64];
-		int fd;
-		ssize_t r;
 
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
 		xsnprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
-		if (read_line(path, comm, sizeof(comm)) || strcmp(comm, "rpc.mountd"))
+		if (read_line(path, comm, sizeof(comm)) || strcmp(comm, name))
 			continue;
-		xsnprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		pids[n++] = atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* rpc.mountd processes and their command lines. */
+static int find_mountd(struct nfsd_priv *p, pid_t *pids)
+{
+	int i, n = 0, found = pids_named("rpc.mountd", pids, MAX_MOUNTD);
+
+	for (i = 0; i < found; i++) {
+		char path[PATH_MAX];
+		int fd;
+		ssize_t r;
+
+		xsnprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pids[i]);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
@@ -112,10 +128,8 @@ static int find_mountd(struct nfsd_priv *p, pid_t *pids)
 		p->mountd[n][r] = 0;
 		p->mountd[n][r + 1] = 0;
 		p->mountd_len[n] = r;
-		pids[n++] = atoi(e->d_name);
+		pids[n++] = pids[i];
 	}
-	if (d)
-		closedir(d);
 	return n;
 }
 
@@ -137,6 +151,7 @@ static int nf_precheck(struct swap_ctx *c, void *priv)
 		read_line(NFSD_FS "/nfsv4gracetime", p->grace, sizeof(p->grace));
 	}
 	p->nmountd = find_mountd(p, pids);
+	p->cld = pids_named("nfsdcld", pids, 1) > 0;
 	return 0;
 }
 
@@ -146,6 +161,12 @@ static void nf_plan_save(struct swap_ctx *c, void *priv)
 	int i;
 
 	(void)c;
+	/* With nfsdcld, nfsd knows which clients held state and ends the
+	 * grace period once all of them have reclaimed it. */
+	if (!p->cld)
+		swap_say("  note: nfsdcld is not running: after the restart the NFSv4 grace period lasts its full %s s "
+			 "(start nfsdcld.service to let nfsd end it when every client has reclaimed)",
+			 p->grace[0] ? p->grace : "?");
 	if (p->systemd) {
 		swap_say("  systemctl stop nfs-server.service");
 		return;
@@ -309,14 +330,17 @@ static void nf_done(struct swap_ctx *c, void *priv, bool ok)
 {
 	char g[32] = "", l[32] = "";
 
+	struct nfsd_priv *p = priv;
+
 	(void)c;
-	(void)priv;
 	if (!ok)
 		return;
 	read_line(NFSD_FS "/nfsv4gracetime", g, sizeof(g));
 	read_line(NFSD_FS "/nfsv4leasetime", l, sizeof(l));
-	swap_say("nfsd: grace period: clients reclaim their state for grace_s=%s (lease_s=%s)",
-		 g[0] ? g : "?", l[0] ? l : "?");
+	swap_say("nfsd: grace period: clients reclaim their state for grace_s=%s (lease_s=%s)%s",
+		 g[0] ? g : "?", l[0] ? l : "?",
+		 p->cld ? "; nfsdcld runs: nfsd ends it once every client it knew has reclaimed" :
+			  "; no nfsdcld: it lasts that long");
 }
 
 static const struct swap_ops nfsd_ops = {
