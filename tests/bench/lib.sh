@@ -4,10 +4,10 @@
 
 SHF_BENCH=${SHF_BENCH:-$SHF_WORK/bench}
 
-# bench_host_note: one line about the machine: cores, load, who else runs.
+# bench_host_note: one line about the machine: cores, load, other guests.
 bench_host_note() {
-	printf 'nproc=%s loadavg=%s (the 2 cores are shared with other helpers\x27 builds and guests today)\n' \
-		"$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+	printf 'nproc=%s loadavg=%s qemu processes running=%s\n' \
+		"$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(pgrep -c qemu-system || true)"
 }
 
 # bench_load_note WHAT: the load average on stderr, with what is starting.
