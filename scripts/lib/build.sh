@@ -69,6 +69,12 @@ kbuild() {
 		binds="$tree=$src"
 	fi
 	cflags="-fmacro-prefix-map=$src/="
+	# The distro's build passed the folder to -I$(src) as "$src/$rel"; an
+	# M= build since 6.13 spells it "$src/$rel/." (its obj is "."), and
+	# __FILE__ in a header found there keeps that ("fs/nfsd/././trace.h",
+	# where Debian's nfsd.ko has "fs/nfsd/./trace.h"). KCFLAGS come before
+	# ccflags-y, so this spelling is found first.
+	[ -z "$prefix" ] || cflags+=" -I$src/$rel"
 	local -a vars=()
 	for kv in "$@"; do
 		case $kv in
@@ -126,7 +132,9 @@ build_tree() {
 	(cd "$K_SRC" && find . -mindepth 1 -maxdepth 1 ! -name '.*' -exec cp -a {} "$tmp/" \;)
 	(cd "$tmp" && "$setup") || die "$name: preparing the source failed"
 	t0=$(now_s)
-	step "$name: building $FIX_BUILD_DIR${KBUILD_GOALS:+: $KBUILD_GOALS}${1:+ with $*} (log: $dir/build.log)"
+	local what=$FIX_BUILD_DIR
+	[ -z "${KBUILD_GOALS:-}" ] || what+=": ${KBUILD_GOALS%% *} and its $(($(wc -w <<<"$KBUILD_GOALS") - 1)) object(s)"
+	step "$name: building $what${1:+ with $*} (log: $dir/build.log)"
 	if ! kbuild "$tmp" "$FIX_BUILD_DIR" "$tmp/build.log" "${extra[@]}"; then
 		die "$name: build failed; nothing was kept (the log is above)"
 	fi
