@@ -78,3 +78,26 @@ repro() {
 	jq -e '[.runs[] | select(.variant == "stock") | .outcome == "crash" and .signature_match] | all' "$json" >/dev/null &&
 		jq -e '[.runs[] | select(.variant == "ours") | .outcome == "pass" and .resets_ok == .iterations] | all' "$json" >/dev/null
 }
+
+# nfsd_ssc_lab KVER STOCK_BOOTS: build nfsd-ssc-expire for KVER with the
+# test-only override, then tests/lab/nfsd-ssc-repro: STOCK_BOOTS boots of
+# the pristine module (3 race attempts each) and one of ours (20).
+# NFSD_SSC_JSON is the driver's summary; returns the driver's status
+# (2: unreachable on every boot).
+nfsd_ssc_lab() {
+	local out report rc=0
+	out=$("$HOTFIX_BUILD" all "$1" --fix nfsd-ssc-expire --test-override) || return 1
+	report=${out#report: }
+	NFSD_SSC_JSON=${SHF_WORK:-/var/lib/storage-hotfix}/lab/reports/nfsd-ssc-$1.json
+	"$SHF_TOP/tests/lab/nfsd-ssc-repro" --kver "$1" --stock-boots "$2" --stock-iterations 3 --iterations 20 \
+		--module "$(jq -r '.fixes[0].module_path' "$report")" \
+		--stock-module "$(jq -r '.fixes[0].pristine_module_path' "$report")" \
+		--json "$NFSD_SSC_JSON" >&2 || rc=$?
+	return "$rc"
+}
+
+# nfsd_ssc_runs: one line per boot of NFSD_SSC_JSON (reachable kernels).
+nfsd_ssc_runs() {
+	jq -r '.runs[] | "\(.variant) boot \(.boot): \(.outcome)" +
+		(if .variant == "stock" then " on attempt \(.attempts)" else " \(.iterations_ok)/\(.iterations) attempts, copy_ok=\(.copy_ok)" end)' "$NFSD_SSC_JSON"
+}
