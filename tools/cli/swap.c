@@ -765,6 +765,25 @@ static int record_swap(const struct swap_ctx *c, const char *fix, const struct s
 }
 
 /*
+ * bring_up: load path (and the dependents), restore the users' state,
+ * check that the running module has build-id id and that the state is
+ * back. The same steps for the swap and for its rollback.
+ */
+static int bring_up(struct swap_ctx *c, const struct swap_ops *ops, void *priv, struct swap_mod *m,
+		    const char *path, const char *id, struct swap_mod *deps, int ndeps)
+{
+	int rc = load_all(m, path, deps, ndeps);
+
+	if (!rc && ops->restore)
+		rc = ops->restore(c, priv);
+	if (!rc)
+		rc = mod_check_running(m, id);
+	if (!rc && ops->check)
+		rc = ops->check(c, priv);
+	return rc;
+}
+
+/*
  * swap_run: the common procedure. Pre-checks (ops->precheck), the plan,
  * save, stop the users (down time starts), unload the dependents and the
  * module, load the replacement with the same parameters, reload the
@@ -847,13 +866,7 @@ int swap_run(struct swap_ctx *c, const char *fix, const char *name, const char *
 	if (!rc)
 		rc = unload_all(&m, deps, ndeps);
 	if (!rc) {
-		rc = load_all(&m, m.new_path, deps, ndeps);
-		if (!rc && ops->restore)
-			rc = ops->restore(c, priv);
-		if (!rc)
-			rc = mod_check_running(&m, m.new_id);
-		if (!rc && ops->check)
-			rc = ops->check(c, priv);
+		rc = bring_up(c, ops, priv, &m, m.new_path, m.new_id, deps, ndeps);
 		if (!rc) {
 			swap_down_end(c);
 			swap_say("%s: %s swapped: build-id %s -> %s; state restored and checked", fix, name,
@@ -877,13 +890,7 @@ int swap_run(struct swap_ctx *c, const char *fix, const char *name, const char *
 	else
 		rrc = unload_all(&m, deps, ndeps);
 	if (!rrc)
-		rrc = load_all(&m, m.prev_path, deps, ndeps);
-	if (!rrc && ops->restore)
-		rrc = ops->restore(c, priv);
-	if (!rrc)
-		rrc = mod_check_running(&m, m.running_id);
-	if (!rrc && ops->check)
-		rrc = ops->check(c, priv);
+		rrc = bring_up(c, ops, priv, &m, m.prev_path, m.running_id, deps, ndeps);
 	swap_down_end(c);
 	if (ops->done)
 		ops->done(c, priv, !rrc);
