@@ -12,5 +12,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_swap(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
+/* kernel.c: refuses; the test build links tests/selftest.c */
+int cmd_selftest(int argc, char **argv);
 
 #endif

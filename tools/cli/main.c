@@ -18,6 +18,7 @@ static const struct {
 	{ "diff", cmd_diff, "diff [--json] A.ko B.ko function-level comparison of two modules" },
 	{ "swap", cmd_swap, "swap FIX|all [--dry-run] replace the running module by ours, keeping state" },
 	{ "rollback", cmd_rollback, "rollback [FIX|all]      go back to the module that ran before the last swap" },
+	{ "recover", cmd_recover, "recover                 finish an interrupted swap: the module that ran before, its state back" },
 };
 
 static int usage(FILE *f, int rc)
@@ -38,6 +39,9 @@ int main(int argc, char **argv)
 		return usage(stderr, 2);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
 		return usage(stdout, 0);
+	/* the test build's entry points (tools/cli/tests/selftest.c) */
+	if (!strcmp(argv[1], "selftest"))
+		return cmd_selftest(argc - 1, argv + 1);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);

@@ -340,6 +340,8 @@ static int fix_load(const char *dir, struct shf_fix *f, char **err)
 	f->id = shf_strdup(id);
 	f->module = shf_strdup(module);
 	f->title = shf_strdup(shf_conf_get(&c, "FIX_TITLE") ?: "");
+	f->swap = shf_conf_get(&c, "FIX_SWAP") && *shf_conf_get(&c, "FIX_SWAP") ?
+		  shf_strdup(shf_conf_get(&c, "FIX_SWAP")) : NULL;
 	f->functions = split_words(shf_conf_get(&c, "FIX_FUNCTIONS") ?: "",
 				   &f->nfunctions);
 	shf_conf_free(&c);
@@ -352,6 +354,7 @@ static void fix_free(struct shf_fix *f)
 	free(f->id);
 	free(f->title);
 	free(f->module);
+	free(f->swap);
 	shf_strv_free(f->functions);
 }
 

@@ -48,6 +48,7 @@ void shf_conf_free(struct shf_conf *c);
 struct shf_fix {
 	char *dir;		/* the fix folder */
 	char *id, *title, *module;
+	char *swap;		/* FIX_SWAP: the swap driver, or NULL */
 	char **functions;	/* FIX_FUNCTIONS, NULL-terminated */
 	size_t nfunctions;
 };

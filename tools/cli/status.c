@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "elfcmp.h"
 #include "shf.h"
+#include "swap.h"
 
 struct row {
 	const char *kver;
@@ -270,13 +271,26 @@ static int status_usage(FILE *f, int rc)
 	return rc;
 }
 
+/* An interrupted swap's journal (ROOT/var/lib/storage-hotfix/swap), or NULL. */
+static struct json_object *swap_journal(const char *root, char **path)
+{
+	struct json_object *j;
+
+	*path = ec_asprintf("%s%s/%s", root, SWAP_STATE_DIR, SWAP_JOURNAL);
+	if (!shf_is_file(*path))
+		return NULL;
+	j = json_object_from_file(*path);
+	return j ? j : json_object_new_object();	/* unreadable: still there */
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct shf_opts o;
 	struct shf_fix *fixes = NULL;
 	struct shf_secure sec;
 	struct kmod_ctx *ctx;
-	struct json_object *out = NULL, *jk = NULL, *jf = NULL, *js;
+	struct json_object *out = NULL, *jk = NULL, *jf = NULL, *js, *journal;
+	char *jpath;
 	const char *nocfg[] = { NULL };
 	size_t nfix, nk, i, k;
 	char **kernels, *err = NULL;
@@ -311,6 +325,7 @@ int cmd_status(int argc, char **argv)
 	}
 	kernels = shf_kernels(o.root, o.running, &nk);
 	shf_secure_read(o.sys, &sec);
+	journal = swap_journal(o.root, &jpath);
 
 	if (o.json) {
 		out = json_object_new_object();
@@ -326,6 +341,15 @@ int cmd_status(int argc, char **argv)
 		json_object_object_add(js, "secure_boot",
 				       jtri(sec.secure_boot));
 		json_object_object_add(out, "secure", js);
+		js = NULL;
+		if (journal) {
+			js = json_object_new_object();
+			json_object_object_add(js, "path", jstr(jpath));
+			json_object_object_add(js, "fix", jstr(shf_json_str(journal, "fix")));
+			json_object_object_add(js, "direction", jstr(shf_json_str(journal, "direction")));
+			json_object_object_add(js, "phase", jstr(shf_json_str(journal, "phase")));
+		}
+		json_object_object_add(out, "swap_journal", js);
 		jk = json_object_new_array();
 		json_object_object_add(out, "kernels", jk);
 	} else {
@@ -391,7 +415,14 @@ int cmd_status(int argc, char **argv)
 		       yes_no(sec.sig_enforce),
 		       sec.lockdown ? sec.lockdown : "unknown",
 		       yes_no(sec.secure_boot));
+		if (journal)
+			printf("* an interrupted swap of %s (%s, phase %s) is in %s: run `storage-hotfix recover` "
+			       "(it brings back the module that ran before and its state)\n",
+			       shf_json_str(journal, "fix") ?: "?", shf_json_str(journal, "direction") ?: "?",
+			       shf_json_str(journal, "phase") ?: "?", jpath);
 	}
+	json_object_put(journal);
+	free(jpath);
 	shf_secure_free(&sec);
 	shf_strv_free(kernels);
 	kmod_unref(ctx);

@@ -27,6 +27,7 @@
 
 struct nfsd_priv {
 	bool systemd;
+	bool active;			/* nfs-server.service was active */
 	bool mounted;
 	int threads;
 	char versions[256];
@@ -141,6 +142,11 @@ static int nf_precheck(struct swap_ctx *c, void *priv)
 
 	(void)c;
 	p->systemd = have_systemd_unit();
+	if (p->systemd) {
+		const char *const argv[] = { "systemctl", "is-active", "--quiet", "nfs-server.service", NULL };
+
+		p->active = run(argv) == 0;
+	}
 	p->mounted = fs_mounted();
 	p->threads = 0;
 	if (p->mounted && read_line(NFSD_FS "/threads", v, sizeof(v)) == 0)
@@ -167,10 +173,12 @@ static void nf_plan_save(struct swap_ctx *c, void *priv)
 		swap_say("  note: nfsdcld is not running: after the restart the NFSv4 grace period lasts its full %s s "
 			 "(start nfsdcld.service to let nfsd end it when every client has reclaimed)",
 			 p->grace[0] ? p->grace : "?");
-	if (p->systemd) {
+	if (p->systemd && p->active) {
 		swap_say("  systemctl stop nfs-server.service");
 		return;
 	}
+	if (p->systemd)
+		swap_say("  nfs-server.service is not active: it stays stopped");
 	swap_say("  record: %d thread(s), versions \"%s\", lease %s s, grace %s s", p->threads, p->versions,
 		 p->lease[0] ? p->lease : "?", p->grace[0] ? p->grace : "?");
 	swap_say("  stop: write 0 to %s/threads (rpc.nfsd 0)", NFSD_FS);
@@ -185,7 +193,7 @@ static void nf_plan_restore(struct swap_ctx *c, void *priv)
 	struct nfsd_priv *p = priv;
 
 	(void)c;
-	if (p->systemd)
+	if (p->systemd && p->active)
 		swap_say("  systemctl start nfs-server.service");
 	else
 		swap_say("  mount %s, versions/lease/grace as before, rpc.mountd again, rpc.nfsd %d (or write the threads)",
@@ -202,7 +210,7 @@ static int nf_stop(struct swap_ctx *c, void *priv)
 	double until;
 
 	(void)c;
-	if (p->systemd) {
+	if (p->systemd && p->active) {
 		const char *const argv[] = { "systemctl", "stop", "nfs-server.service", NULL };
 
 		return run(argv);
@@ -238,7 +246,7 @@ static int nf_restore(struct swap_ctx *c, void *priv)
 	int i;
 
 	(void)c;
-	if (p->systemd) {
+	if (p->systemd && p->active) {
 		const char *const argv[] = { "systemctl", "start", "nfs-server.service", NULL };
 
 		return run(argv);
@@ -316,7 +324,7 @@ static int nf_check(struct swap_ctx *c, void *priv)
 	char v[64] = "";
 
 	(void)c;
-	if (p->systemd || !p->mounted)
+	if ((p->systemd && p->active) || !p->mounted)
 		return 0;
 	read_line(NFSD_FS "/threads", v, sizeof(v));
 	if (atoi(v) != p->threads) {
@@ -343,24 +351,95 @@ static void nf_done(struct swap_ctx *c, void *priv, bool ok)
 			  "; no nfsdcld: it lasts that long");
 }
 
-static const struct swap_ops nfsd_ops = {
+/* The journal's state: how the server ran, to bring it back the same way. */
+static json_object *nf_save(struct swap_ctx *c, void *priv)
+{
+	struct nfsd_priv *p = priv;
+	json_object *o = json_object_new_object(), *md = json_object_new_array();
+	int i;
+
+	(void)c;
+	json_object_object_add(o, "systemd", json_object_new_boolean(p->systemd));
+	json_object_object_add(o, "service_active", json_object_new_boolean(p->active));
+	json_object_object_add(o, "mounted", json_object_new_boolean(p->mounted));
+	json_object_object_add(o, "threads", json_object_new_int(p->threads));
+	json_object_object_add(o, "versions", json_object_new_string(p->versions));
+	json_object_object_add(o, "lease", json_object_new_string(p->lease));
+	json_object_object_add(o, "grace", json_object_new_string(p->grace));
+	json_object_object_add(o, "nfsdcld", json_object_new_boolean(p->cld));
+	for (i = 0; i < p->nmountd; i++) {
+		json_object *argv = json_object_new_array();
+		size_t off = 0;
+
+		while (off < p->mountd_len[i]) {
+			json_object_array_add(argv, json_object_new_string(p->mountd[i] + off));
+			off += strlen(p->mountd[i] + off) + 1;
+		}
+		json_object_array_add(md, argv);
+	}
+	json_object_object_add(o, "mountd", md);
+	return o;
+}
+
+static bool jb(json_object *o, const char *k)
+{
+	json_object *v = json_object_object_get(o, k);
+
+	return json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+}
+
+static int nf_load(struct swap_ctx *c, void *priv, json_object *st)
+{
+	struct nfsd_priv *p = priv;
+	json_object *md = jarr(st, "mountd"), *t = json_object_object_get(st, "threads");
+	size_t i, j;
+
+	(void)c;
+	if (!json_object_is_type(t, json_type_int) || !shf_json_str(st, "versions") || !md ||
+	    json_object_array_length(md) > MAX_MOUNTD) {
+		swap_err("nfsd: the journal's server state is not readable");
+		return -EINVAL;
+	}
+	p->systemd = jb(st, "systemd");
+	p->active = jb(st, "service_active");
+	p->mounted = jb(st, "mounted");
+	p->cld = jb(st, "nfsdcld");
+	p->threads = json_object_get_int(t);
+	xsnprintf(p->versions, sizeof(p->versions), "%s", shf_json_str(st, "versions"));
+	xsnprintf(p->lease, sizeof(p->lease), "%s", shf_json_str(st, "lease") ?: "");
+	xsnprintf(p->grace, sizeof(p->grace), "%s", shf_json_str(st, "grace") ?: "");
+	for (i = 0; i < json_object_array_length(md); i++) {
+		json_object *argv = json_object_array_get_idx(md, i);
+		size_t off = 0;
+
+		for (j = 0; argv && json_object_is_type(argv, json_type_array) && j < json_object_array_length(argv);
+		     j++) {
+			const char *a = json_object_get_string(json_object_array_get_idx(argv, j));
+			size_t l = strlen(a) + 1;
+
+			if (off + l + 1 >= sizeof(p->mountd[0]))
+				return -E2BIG;
+			memcpy(p->mountd[i] + off, a, l);
+			off += l;
+		}
+		p->mountd[i][off] = 0;
+		p->mountd_len[i] = off;
+	}
+	p->nmountd = (int)json_object_array_length(md);
+	return 0;
+}
+
+const struct swap_driver swap_driver_nfsd = {
+	.name = "nfsd",
+	.module = "nfsd",
+	.priv_size = sizeof(struct nfsd_priv),
 	.precheck = nf_precheck,
 	.plan_save = nf_plan_save,
 	.plan_restore = nf_plan_restore,
+	.save = nf_save,
+	.load = nf_load,
 	.stop = nf_stop,
 	.restore = nf_restore,
 	.check = nf_check,
 	.done = nf_done,
 };
-
-int swap_nfsd(struct swap_ctx *c)
-{
-	struct nfsd_priv *p = calloc(1, sizeof(*p));
-	int rc;
-
-	if (!p)
-		return -ENOMEM;
-	rc = swap_run(c, "nfsd", "nfsd", NULL, &nfsd_ops, p);
-	free(p);
-	return rc;
-}

@@ -270,6 +270,68 @@ json_object *loop_ctrls_json(const struct loop_ctrl *c, int n)
 	return a;
 }
 
+/* The controllers of loop_ctrls_json(); -EINVAL on a malformed entry. */
+int loop_ctrls_from_json(json_object *a, struct loop_ctrl *out, int max)
+{
+	size_t i, n = a ? json_object_array_length(a) : 0;
+
+	if (n > (size_t)max)
+		return -E2BIG;
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(a, i);
+		const char *name = shf_json_str(o, "controller"), *nqn = shf_json_str(o, "subsysnqn"), *opts = shf_json_str(o, "options");
+
+		if (!name || !nqn || !opts)
+			return -EINVAL;
+		xsnprintf(out[i].name, sizeof(out[i].name), "%s", name);
+		xsnprintf(out[i].subsysnqn, sizeof(out[i].subsysnqn), "%s", nqn);
+		xsnprintf(out[i].opts, sizeof(out[i].opts), "%s", opts);
+	}
+	return (int)n;
+}
+
+json_object *loop_ports_json(const struct loop_port *p, int n)
+{
+	json_object *a = json_object_new_array();
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_new_object(), *l = json_object_new_array();
+
+		json_object_object_add(o, "port", json_object_new_string(p[i].dir));
+		for (j = 0; j < p[i].nlinks; j++)
+			json_object_array_add(l, json_object_new_string(p[i].links[j]));
+		json_object_object_add(o, "subsystems", l);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+int loop_ports_from_json(json_object *a, struct loop_port *out, int max)
+{
+	size_t i, j, n = a ? json_object_array_length(a) : 0;
+
+	if (n > (size_t)max)
+		return -E2BIG;
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(a, i), *l = jarr(o, "subsystems");
+
+		if (!shf_json_str(o, "port") || !l || json_object_array_length(l) > MAX_LOOP_LINKS)
+			return -EINVAL;
+		xsnprintf(out[i].dir, sizeof(out[i].dir), "%s", shf_json_str(o, "port"));
+		out[i].nlinks = 0;
+		for (j = 0; j < json_object_array_length(l); j++) {
+			json_object *v = json_object_array_get_idx(l, j);
+
+			if (!json_object_is_type(v, json_type_string))
+				return -EINVAL;
+			xsnprintf(out[i].links[out[i].nlinks++], sizeof(out[i].links[0]), "%s",
+				  json_object_get_string(v));
+		}
+	}
+	return (int)n;
+}
+
 /* --- the target's loop ports -------------------------------------------- */
 
 #define NVMET_PORTS "/sys/kernel/config/nvmet/ports"
@@ -396,20 +458,34 @@ static void lp_plan_restore(struct swap_ctx *c, void *priv)
 	swap_say("  connect the %d controller(s) again through /dev/nvme-fabrics; check each is live", p->n);
 }
 
-static int lp_save(struct swap_ctx *c, void *priv)
+static json_object *lp_save(struct swap_ctx *c, void *priv)
 {
 	struct loop_priv *p = priv;
-	json_object *o = loop_ctrls_json(p->ctrls, p->n);
-	int rc = state_write(c, "nvme-loop-controllers.json", o, false);
+	json_object *o = json_object_new_object();
 
-	json_object_put(o);
-	return rc;
+	(void)c;
+	json_object_object_add(o, "loop_controllers", loop_ctrls_json(p->ctrls, p->n));
+	json_object_object_add(o, "loop_ports", loop_ports_json(p->ports, p->nports));
+	return o;
+}
+
+static int lp_load(struct swap_ctx *c, void *priv, json_object *state)
+{
+	struct loop_priv *p = priv;
+
+	(void)c;
+	p->n = loop_ctrls_from_json(jarr(state, "loop_controllers"), p->ctrls, MAX_CTRLS);
+	p->nports = loop_ports_from_json(jarr(state, "loop_ports"), p->ports, MAX_LOOP_PORTS);
+	if (p->n < 0 || p->nports < 0) {
+		swap_err("nvme-loop: the journal's controllers or ports are not readable");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int lp_stop(struct swap_ctx *c, void *priv)
 {
 	struct loop_priv *p = priv;
-
 	int rc;
 
 	(void)c;
@@ -427,31 +503,15 @@ static int lp_restore(struct swap_ctx *c, void *priv)
 	return loop_ctrls_connect(p->ctrls, p->n);
 }
 
-static void lp_done(struct swap_ctx *c, void *priv, bool ok)
-{
-	(void)priv;
-	if (ok)
-		state_remove(c, "nvme-loop-controllers.json");
-}
-
-static const struct swap_ops loop_ops = {
+const struct swap_driver swap_driver_nvme_loop = {
+	.name = "nvme-loop",
+	.module = "nvme_loop",
+	.priv_size = sizeof(struct loop_priv),
 	.precheck = lp_precheck,
 	.plan_save = lp_plan_save,
 	.plan_restore = lp_plan_restore,
 	.save = lp_save,
+	.load = lp_load,
 	.stop = lp_stop,
 	.restore = lp_restore,
-	.done = lp_done,
 };
-
-int swap_nvme_loop(struct swap_ctx *c)
-{
-	struct loop_priv *p = calloc(1, sizeof(*p));
-	int rc;
-
-	if (!p)
-		return -ENOMEM;
-	rc = swap_run(c, "nvme-loop", "nvme_loop", NULL, &loop_ops, p);
-	free(p);
-	return rc;
-}

@@ -251,31 +251,13 @@ json_object *nvmet_dump(const struct cfs *t)
 
 /* --- tear down ---------------------------------------------------------- */
 
-/* rmdir a configfs node; a fake tree's attribute files go first. */
-static int rm_node(const struct cfs *t, const char *path)
+static int rm_node(const char *path)
 {
-	if (t->fake) {
-		char **l, p[PATH_MAX];
-		int n, i;
+	int rc = cfs_rmdir(path);
 
-		n = list_dir(path, &l, DT_REG);
-		for (i = 0; i < n; i++) {
-			xsnprintf(p, sizeof(p), "%s/%s", path, l[i]);
-			unlink(p);
-		}
-		free_list(l, n);
-		n = list_dir(path, &l, DT_DIR);
-		for (i = 0; i < n; i++) {	/* the default groups */
-			xsnprintf(p, sizeof(p), "%s/%s", path, l[i]);
-			rm_node(t, p);
-		}
-		free_list(l, n);
-	}
-	if (rmdir(path) && errno != ENOENT) {
-		swap_err("rmdir %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	if (rc)
+		swap_err("rmdir %s: %s", path, strerror(-rc));
+	return rc;
 }
 
 static int unlink_all(const char *dir)
@@ -315,20 +297,20 @@ int nvmet_clear(const struct cfs *t)
 		n2 = list_dir(p, &l2, DT_DIR);
 		for (j = 0; j < n2; j++) {
 			xsnprintf(q, sizeof(q), "%s/%s", p, l2[j]);
-			rc |= rm_node(t, q);
+			rc |= rm_node(q);
 		}
 		free_list(l2, n2);
 		xsnprintf(p, sizeof(p), "%s/%s/ana_groups", dir, l[i]);
 		n2 = list_dir(p, &l2, DT_DIR);
 		for (j = 0; j < n2; j++) {
-			if (!strcmp(l2[j], "1") && !t->fake)
+			if (!strcmp(l2[j], "1"))
 				continue;	/* the kernel's own */
 			xsnprintf(q, sizeof(q), "%s/%s", p, l2[j]);
-			rc |= rm_node(t, q);
+			rc |= rm_node(q);
 		}
 		free_list(l2, n2);
 		xsnprintf(p, sizeof(p), "%s/%s", dir, l[i]);
-		rc |= rm_node(t, p);
+		rc |= rm_node(p);
 	}
 	free_list(l, n);
 
@@ -339,16 +321,15 @@ int nvmet_clear(const struct cfs *t)
 		n2 = list_dir(p, &l2, DT_DIR);
 		for (j = 0; j < n2; j++) {
 			xsnprintf(q, sizeof(q), "%s/%s/enable", p, l2[j]);
-			if (!t->fake)
-				write_str(q, "0");
+			cfs_write(q, "0");
 			xsnprintf(q, sizeof(q), "%s/%s", p, l2[j]);
-			rc |= rm_node(t, q);
+			rc |= rm_node(q);
 		}
 		free_list(l2, n2);
 		xsnprintf(p, sizeof(p), "%s/%s/allowed_hosts", dir, l[i]);
 		rc |= unlink_all(p);
 		xsnprintf(p, sizeof(p), "%s/%s", dir, l[i]);
-		rc |= rm_node(t, p);
+		rc |= rm_node(p);
 	}
 	free_list(l, n);
 
@@ -356,7 +337,7 @@ int nvmet_clear(const struct cfs *t)
 	n = list_dir(dir, &l, DT_DIR);
 	for (i = 0; i < n; i++) {
 		xsnprintf(p, sizeof(p), "%s/%s", dir, l[i]);
-		rc |= rm_node(t, p);
+		rc |= rm_node(p);
 	}
 	free_list(l, n);
 	return rc ? -EIO : 0;
@@ -364,42 +345,27 @@ int nvmet_clear(const struct cfs *t)
 
 /* --- restore ------------------------------------------------------------ */
 
-/* mkdir a node; a fake tree also gets the default groups configfs makes. */
-static int mk_node(const struct cfs *t, const char *path, const char *const *subdirs)
+static int mk_node(const char *path)
 {
-	int i;
+	int rc = cfs_mkdir(path);
 
-	if (mkdir(path, 0755) && errno != EEXIST) {
-		swap_err("mkdir %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	for (i = 0; t->fake && subdirs && subdirs[i]; i++) {
-		char p[PATH_MAX];
-
-		xsnprintf(p, sizeof(p), "%s/%s", path, subdirs[i]);
-		mkdir(p, 0755);
-	}
-	return 0;
+	if (rc)
+		swap_err("mkdir %s: %s", path, strerror(-rc));
+	return rc;
 }
 
 /* Write FILE = VALUE unless it already reads VALUE. */
-static int set_file(const struct cfs *t, const char *path, const char *value)
+static int set_file(const char *path, const char *value)
 {
 	char cur[4096];
-	int fd, e;
+	int rc;
 
 	if (read_all(path, cur, sizeof(cur)) == 0 && !strcmp(cur, value))
 		return 0;
-	fd = open(path, O_WRONLY | O_CLOEXEC | (t->fake ? O_CREAT | O_TRUNC : 0), 0644);
-	if (fd < 0 || write(fd, value, strlen(value)) < 0) {
-		e = errno;
-		if (fd >= 0)
-			close(fd);
-		swap_err("writing \"%s\" to %s: %s", value, path, strerror(e));
-		return -e;
-	}
-	close(fd);
-	return 0;
+	rc = cfs_write(path, value);
+	if (rc)
+		swap_err("writing \"%s\" to %s: %s", value, path, strerror(-rc));
+	return rc;
 }
 
 static bool is_first(const char *file)
@@ -413,7 +379,7 @@ static bool is_first(const char *file)
 }
 
 /* nvmetcli's _setup_attrs(): the groups' attributes, then "enable". */
-static int setup_attrs(const struct cfs *t, const char *path, json_object *d, const char *const *groups,
+static int setup_attrs(const char *path, json_object *d, const char *const *groups,
 		       bool with_enable)
 {
 	char p[PATH_MAX];
@@ -434,7 +400,7 @@ static int setup_attrs(const struct cfs *t, const char *path, json_object *d, co
 				if (pass == 0)
 					continue;
 				xsnprintf(p, sizeof(p), "%s/%s", path, f);
-				rc |= set_file(t, p, json_object_get_string(v));
+				rc |= set_file(p, json_object_get_string(v));
 			}
 		}
 		if (pass == 0) {
@@ -452,13 +418,13 @@ static int setup_attrs(const struct cfs *t, const char *path, json_object *d, co
 				    !json_object_object_get_ex(a, us + 1, &v))
 					continue;
 				xsnprintf(p, sizeof(p), "%s/%s", path, f);
-				rc |= set_file(t, p, json_object_get_string(v));
+				rc |= set_file(p, json_object_get_string(v));
 			}
 		}
 	}
 	if (with_enable && json_object_object_get_ex(d, "enable", &e)) {
 		xsnprintf(p, sizeof(p), "%s/enable", path);
-		rc |= set_file(t, p, json_object_get_string(e));
+		rc |= set_file(p, json_object_get_string(e));
 	}
 	return rc ? -EIO : 0;
 }
@@ -470,15 +436,6 @@ static const char *str_of(json_object *o, const char *key)
 	if (!json_object_object_get_ex(o, key, &v))
 		return NULL;
 	return json_object_get_string(v);
-}
-
-static json_object *arr_of(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_array))
-		return NULL;
-	return v;
 }
 
 static int link_to(const char *target, const char *link)
@@ -498,8 +455,6 @@ static int link_to(const char *target, const char *link)
  */
 int nvmet_restore(const struct cfs *t, json_object *cfg)
 {
-	static const char *const port_sub[] = { "subsystems", "referrals", "ana_groups", NULL };
-	static const char *const subsys_sub[] = { "namespaces", "allowed_hosts", NULL };
 	char p[PATH_MAX], q[PATH_MAX], r[PATH_MAX];
 	json_object *l, *l2, *o, *o2;
 	size_t i, j;
@@ -507,59 +462,59 @@ int nvmet_restore(const struct cfs *t, json_object *cfg)
 
 	if (!cfg)
 		return -EINVAL;
-	setup_attrs(t, t->root, cfg, g_root, false);
-	l = arr_of(cfg, "hosts");
+	setup_attrs(t->root, cfg, g_root, false);
+	l = jarr(cfg, "hosts");
 	for (i = 0; l && i < json_object_array_length(l); i++) {
 		o = json_object_array_get_idx(l, i);
 		if (!str_of(o, "nqn"))
 			continue;
 		xsnprintf(p, sizeof(p), "%s/hosts/%s", t->root, str_of(o, "nqn"));
-		rc |= mk_node(t, p, NULL);
-		rc |= setup_attrs(t, p, o, g_host, false);
+		rc |= mk_node(p);
+		rc |= setup_attrs(p, o, g_host, false);
 	}
-	l = arr_of(cfg, "ports");
+	l = jarr(cfg, "ports");
 	for (i = 0; l && i < json_object_array_length(l); i++) {
 		o = json_object_array_get_idx(l, i);
 		if (!str_of(o, "portid"))
 			continue;
 		xsnprintf(p, sizeof(p), "%s/ports/%s", t->root, str_of(o, "portid"));
-		rc |= mk_node(t, p, port_sub);
-		rc |= setup_attrs(t, p, o, g_port, false);
-		l2 = arr_of(o, "ana_groups");
+		rc |= mk_node(p);
+		rc |= setup_attrs(p, o, g_port, false);
+		l2 = jarr(o, "ana_groups");
 		for (j = 0; l2 && j < json_object_array_length(l2); j++) {
 			o2 = json_object_array_get_idx(l2, j);
 			xsnprintf(q, sizeof(q), "%s/ana_groups/%s", p, str_of(o2, "grpid") ?: "1");
-			rc |= mk_node(t, q, NULL);
-			rc |= setup_attrs(t, q, o2, g_ana, true);
+			rc |= mk_node(q);
+			rc |= setup_attrs(q, o2, g_ana, true);
 		}
-		l2 = arr_of(o, "referrals");
+		l2 = jarr(o, "referrals");
 		for (j = 0; l2 && j < json_object_array_length(l2); j++) {
 			o2 = json_object_array_get_idx(l2, j);
 			if (!str_of(o2, "name"))
 				continue;
 			xsnprintf(q, sizeof(q), "%s/referrals/%s", p, str_of(o2, "name"));
-			rc |= mk_node(t, q, NULL);
-			rc |= setup_attrs(t, q, o2, g_ref, true);
+			rc |= mk_node(q);
+			rc |= setup_attrs(q, o2, g_ref, true);
 		}
 	}
-	l = arr_of(cfg, "subsystems");
+	l = jarr(cfg, "subsystems");
 	for (i = 0; l && i < json_object_array_length(l); i++) {
 		o = json_object_array_get_idx(l, i);
 		if (!str_of(o, "nqn"))
 			continue;
 		xsnprintf(p, sizeof(p), "%s/subsystems/%s", t->root, str_of(o, "nqn"));
-		rc |= mk_node(t, p, subsys_sub);
-		rc |= setup_attrs(t, p, o, g_subsys, false);
-		l2 = arr_of(o, "namespaces");
+		rc |= mk_node(p);
+		rc |= setup_attrs(p, o, g_subsys, false);
+		l2 = jarr(o, "namespaces");
 		for (j = 0; l2 && j < json_object_array_length(l2); j++) {
 			o2 = json_object_array_get_idx(l2, j);
 			if (!str_of(o2, "nsid"))
 				continue;
 			xsnprintf(q, sizeof(q), "%s/namespaces/%s", p, str_of(o2, "nsid"));
-			rc |= mk_node(t, q, NULL);
-			rc |= setup_attrs(t, q, o2, g_ns, true);
+			rc |= mk_node(q);
+			rc |= setup_attrs(q, o2, g_ns, true);
 		}
-		l2 = arr_of(o, "allowed_hosts");
+		l2 = jarr(o, "allowed_hosts");
 		for (j = 0; l2 && j < json_object_array_length(l2); j++) {
 			const char *h = json_object_get_string(json_object_array_get_idx(l2, j));
 
@@ -568,10 +523,10 @@ int nvmet_restore(const struct cfs *t, json_object *cfg)
 			rc |= link_to(q, r);
 		}
 	}
-	l = arr_of(cfg, "ports");
+	l = jarr(cfg, "ports");
 	for (i = 0; l && i < json_object_array_length(l); i++) {
 		o = json_object_array_get_idx(l, i);
-		l2 = arr_of(o, "subsystems");
+		l2 = jarr(o, "subsystems");
 		for (j = 0; l2 && j < json_object_array_length(l2); j++) {
 			const char *s = json_object_get_string(json_object_array_get_idx(l2, j));
 
@@ -641,8 +596,9 @@ int json_diff(json_object *a, json_object *b, const char *path, char *out, size_
 
 static const char *const nvmet_deps[] = { "nvme_loop", "nvmet_tcp", "nvmet_rdma", "nvmet_fc", NULL };
 
+static const struct cfs nvmet_root = { .root = NVMET_CFS };
+
 struct nvmet_priv {
-	struct cfs t;
 	json_object *saved;
 	struct loop_ctrl ctrls[MAX_CTRLS];
 	int nctrls;
@@ -650,7 +606,7 @@ struct nvmet_priv {
 
 static int count(json_object *o, const char *k)
 {
-	json_object *a = arr_of(o, k);
+	json_object *a = jarr(o, k);
 
 	return a ? (int)json_object_array_length(a) : 0;
 }
@@ -685,8 +641,8 @@ static int nt_precheck(struct swap_ctx *c, void *priv)
 			bad++;
 		}
 	}
-	p->saved = nvmet_dump(&p->t);
-	subs = arr_of(p->saved, "subsystems");
+	p->saved = nvmet_dump(&nvmet_root);
+	subs = jarr(p->saved, "subsystems");
 	for (k = 0; subs && k < json_object_array_length(subs); k++) {
 		xsnprintf(path, sizeof(path), "%s/subsystems/%s/passthru", NVMET_CFS,
 			 str_of(json_object_array_get_idx(subs, k), "nqn"));
@@ -712,16 +668,18 @@ static int nt_precheck(struct swap_ctx *c, void *priv)
 static void nt_plan_save(struct swap_ctx *c, void *priv)
 {
 	struct nvmet_priv *p = priv;
-	json_object *subs = arr_of(p->saved, "subsystems");
+	json_object *subs = jarr(p->saved, "subsystems");
 	int nns = 0, i;
 	size_t k;
 
+	(void)c;
+
 	for (k = 0; subs && k < json_object_array_length(subs); k++)
 		nns += count(json_object_array_get_idx(subs, k), "namespaces");
-	swap_say("  save %s: %d host(s), %d port(s), %d subsystem(s), %d namespace(s) -> %s/nvmet-config.json "
-		 "(nvmetcli JSON, mode 0600: it holds DH-HMAC-CHAP keys; removed after success)",
+	swap_say("  save %s: %d host(s), %d port(s), %d subsystem(s), %d namespace(s) into the journal "
+		 "(state.tree: nvmetcli JSON with the DH-HMAC-CHAP keys; mode 0600; removed after success)",
 		 NVMET_CFS, count(p->saved, "hosts"), count(p->saved, "ports"), count(p->saved, "subsystems"),
-		 nns, c->state_dir);
+		 nns);
 	for (i = 0; i < p->nctrls; i++)
 		swap_say("  disconnect loop controller %s: %s", p->ctrls[i].name, p->ctrls[i].opts);
 	swap_say("  tear down: port links, referrals, ANA groups, ports; namespaces (disabled), allowed hosts, "
@@ -739,23 +697,34 @@ static void nt_plan_restore(struct swap_ctx *c, void *priv)
 		swap_say("  connect the %d loop controller(s) again; check each is live", p->nctrls);
 }
 
-static int nt_save(struct swap_ctx *c, void *priv)
+/* The journal's state: the tree (with the hosts' keys) and the loop controllers. */
+static json_object *nt_save(struct swap_ctx *c, void *priv)
 {
 	struct nvmet_priv *p = priv;
-	int rc;
+	json_object *o;
 
+	(void)c;
 	if (!p->saved)
-		return -ENOENT;
-	rc = state_write(c, "nvmet-config.json", p->saved, true);
-	if (!rc && p->nctrls) {
-		json_object *o = loop_ctrls_json(p->ctrls, p->nctrls);
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "tree", json_object_get(p->saved));
+	json_object_object_add(o, "loop_controllers", loop_ctrls_json(p->ctrls, p->nctrls));
+	return o;
+}
 
-		rc = state_write(c, "nvme-loop-controllers.json", o, false);
-		json_object_put(o);
+static int nt_load(struct swap_ctx *c, void *priv, json_object *state)
+{
+	struct nvmet_priv *p = priv;
+	json_object *tree = json_object_object_get(state, "tree");
+
+	(void)c;
+	if (!json_object_is_type(tree, json_type_object)) {
+		swap_err("nvmet: the journal holds no configfs tree");
+		return -EINVAL;
 	}
-	if (!rc)
-		swap_say("nvmet: saved %s/nvmet-config.json", c->state_dir);
-	return rc;
+	p->saved = json_object_get(tree);
+	p->nctrls = loop_ctrls_from_json(jarr(state, "loop_controllers"), p->ctrls, MAX_CTRLS);
+	return p->nctrls < 0 ? p->nctrls : 0;
 }
 
 static int nt_stop(struct swap_ctx *c, void *priv)
@@ -766,8 +735,8 @@ static int nt_stop(struct swap_ctx *c, void *priv)
 	(void)c;
 	if (p->nctrls)
 		rc = loop_ctrls_disconnect(p->ctrls, p->nctrls);
-	if (!access(NVMET_CFS, F_OK))
-		rc |= nvmet_clear(&p->t);
+	if (!access(nvmet_root.root, F_OK))
+		rc |= nvmet_clear(&nvmet_root);
 	return rc ? -EIO : 0;
 }
 
@@ -777,12 +746,12 @@ static int nt_restore(struct swap_ctx *c, void *priv)
 	int rc;
 
 	(void)c;
-	if (access(NVMET_CFS, F_OK)) {
-		swap_err("nvmet: %s is missing after loading nvmet", NVMET_CFS);
+	if (access(nvmet_root.root, F_OK)) {
+		swap_err("nvmet: %s is missing after loading nvmet", nvmet_root.root);
 		return -ENOENT;
 	}
-	nvmet_clear(&p->t);
-	rc = nvmet_restore(&p->t, p->saved);
+	nvmet_clear(&nvmet_root);
+	rc = nvmet_restore(&nvmet_root, p->saved);
 	if (rc)
 		swap_err("nvmet: restoring the configfs tree failed");
 	if (!rc && p->nctrls)
@@ -793,7 +762,7 @@ static int nt_restore(struct swap_ctx *c, void *priv)
 static int nt_check(struct swap_ctx *c, void *priv)
 {
 	struct nvmet_priv *p = priv;
-	json_object *now = nvmet_dump(&p->t);
+	json_object *now = nvmet_dump(&nvmet_root);
 	char d[1024] = "";
 	int rc;
 
@@ -808,39 +777,25 @@ static int nt_check(struct swap_ctx *c, void *priv)
 	return 0;
 }
 
-static void nt_done(struct swap_ctx *c, void *priv, bool ok)
+static void nt_release(void *priv)
 {
-	(void)priv;
-	if (ok) {
-		state_remove(c, "nvmet-config.json");
-		state_remove(c, "nvme-loop-controllers.json");
-	} else {
-		swap_say("nvmet: the saved tree stays in %s/nvmet-config.json (secrets: remove it when done; "
-			 "nvmetcli restore reads it)", c->state_dir);
-	}
+	struct nvmet_priv *p = priv;
+
+	json_object_put(p->saved);
 }
 
-static const struct swap_ops nvmet_ops = {
+const struct swap_driver swap_driver_nvmet = {
+	.name = "nvmet",
+	.module = "nvmet",
+	.dependents = nvmet_deps,
+	.priv_size = sizeof(struct nvmet_priv),
 	.precheck = nt_precheck,
 	.plan_save = nt_plan_save,
 	.plan_restore = nt_plan_restore,
 	.save = nt_save,
+	.load = nt_load,
 	.stop = nt_stop,
 	.restore = nt_restore,
 	.check = nt_check,
-	.done = nt_done,
+	.release = nt_release,
 };
-
-int swap_nvmet(struct swap_ctx *c)
-{
-	struct nvmet_priv *p = calloc(1, sizeof(*p));
-	int rc;
-
-	if (!p)
-		return -ENOMEM;
-	p->t.root = NVMET_CFS;
-	rc = swap_run(c, "nvmet", "nvmet", nvmet_deps, &nvmet_ops, p);
-	json_object_put(p->saved);
-	free(p);
-	return rc;
-}

@@ -22,7 +22,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/file.h>
 #include <sys/utsname.h>
+#include <signal.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,15 +59,60 @@ double swap_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * swap_redact: DH-HMAC-CHAP secrets ("DHHC-1:...") and TLS PSKs in
+ * interchange format ("NVMeTLSkey-1:...") keep their prefix; the key
+ * material becomes <redacted>.
+ */
+void swap_redact(const char *s, char *out, size_t len)
+{
+	static const char *const pfx[] = { "DHHC-1:", "NVMeTLSkey-1:" };
+	size_t o = 0, i;
+
+	if (!len)
+		return;
+	while (*s && o + 1 < len) {
+		for (i = 0; i < sizeof(pfx) / sizeof(pfx[0]); i++)
+			if (!strncmp(s, pfx[i], strlen(pfx[i])))
+				break;
+		if (i == sizeof(pfx) / sizeof(pfx[0])) {
+			out[o++] = *s++;
+			continue;
+		}
+		o += snprintf(out + o, len - o, "%s<redacted>", pfx[i]);
+		if (o >= len)
+			o = len - 1;
+		s += strlen(pfx[i]);
+		while (*s && !strchr(" \t\n\"',;}]", *s))
+			s++;
+	}
+	out[o] = 0;
+}
+
+static void say_to(FILE *f, const char *prefix, const char *fmt, va_list ap)
+{
+	char *msg = NULL, *red;
+	size_t n;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return;
+	n = strlen(msg) * 2 + 64;
+	red = malloc(n);
+	if (red) {
+		swap_redact(msg, red, n);
+		fprintf(f, "%s%s\n", prefix, red);
+	}
+	fflush(f);
+	free(red);
+	free(msg);
+}
+
 void swap_say(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("swap: ", stdout);
-	vprintf(fmt, ap);
-	fputc('\n', stdout);
-	fflush(stdout);
+	say_to(stdout, "swap: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -75,9 +122,7 @@ void swap_err(const char *fmt, ...)
 
 	fflush(stdout);
 	va_start(ap, fmt);
-	fputs("storage-hotfix: error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say_to(stderr, "storage-hotfix: error: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -402,11 +447,12 @@ static int stock_visit(const char *path, const struct stat *st, int type, struct
 	return 1;
 }
 
-static int stock_path(const char *kver, const char *name, char *out, size_t len)
+/* The first NAME.ko* below /lib/modules/KVER/SUB ("kernel": the distro's). */
+static int find_module_file(const char *kver, const char *sub, const char *name, char *out, size_t len)
 {
 	char root[PATH_MAX];
 
-	xsnprintf(root, sizeof(root), "/lib/modules/%s/kernel", kver);
+	xsnprintf(root, sizeof(root), "/lib/modules/%s/%s", kver, sub);
 	norm_name(name, stock_want, sizeof(stock_want));
 	stock_found[0] = 0;
 	if (nftw(root, stock_visit, 16, FTW_PHYS) != 1)
@@ -420,7 +466,7 @@ static int stock_path(const char *kver, const char *name, char *out, size_t len)
  * replacement is ours (--module PATH or the stamped file in updates/);
  * else (rollback) c->module_override names it.
  */
-int mod_prepare(struct swap_ctx *c, struct swap_mod *m, const char *name, bool need_ours)
+static int mod_prepare(struct swap_ctx *c, struct swap_mod *m, const char *name, bool need_ours)
 {
 	char ours[PATH_MAX] = "", stock[PATH_MAX] = "", id[129], stamp[512];
 
@@ -463,12 +509,15 @@ int mod_prepare(struct swap_ctx *c, struct swap_mod *m, const char *name, bool n
 	file_buildid(ours, m->new_id, sizeof(m->new_id));
 
 	/* The file of the running module, to come back to. */
-	stock_path(c->kver, name, stock, sizeof(stock));
+	find_module_file(c->kver, "kernel", name, stock, sizeof(stock));
 	if (m->loaded) {
 		char up[PATH_MAX] = "";
 
 		if (m->running_id[0] && !strcmp(m->running_id, m->new_id)) {
 			xsnprintf(m->prev_path, sizeof(m->prev_path), "%s", ours);
+		} else if (c->running_hint && file_buildid(c->running_hint, id, sizeof(id)) == 0 &&
+			   !strcmp(id, m->running_id)) {
+			xsnprintf(m->prev_path, sizeof(m->prev_path), "%s", c->running_hint);
 		} else if (stock[0] && file_buildid(stock, id, sizeof(id)) == 0 && !strcmp(id, m->running_id)) {
 			xsnprintf(m->prev_path, sizeof(m->prev_path), "%s", stock);
 		} else if (lookup_path(name, up, sizeof(up)) == 0 &&
@@ -489,31 +538,20 @@ int mod_prepare(struct swap_ctx *c, struct swap_mod *m, const char *name, bool n
 
 int mod_unload(const char *name)
 {
-	struct kmod_ctx *ctx;
-	struct kmod_module *mod = NULL;
 	double until = swap_now() + 10;
 	int rc;
 
 	if (!mod_is_loaded(name))
 		return 0;
-	ctx = kmod_new(NULL, NULL);
-	if (!ctx)
-		return -ENOMEM;
-	kmod_set_log_priority(ctx, LOG_CRIT);	/* the retries are expected */
-	rc = kmod_module_new_from_name(ctx, name, &mod);
-	while (rc == 0) {
-		rc = kmod_module_remove_module(mod, 0);
+	for (;;) {
+		rc = kern_remove(name);
 		/* released asynchronously (controller deletion): retry */
 		if ((rc == -EAGAIN || rc == -EBUSY || rc == -EWOULDBLOCK) && swap_now() < until) {
 			usleep(50000);
-			rc = 0;
 			continue;
 		}
 		break;
 	}
-	if (mod)
-		kmod_module_unref(mod);
-	kmod_unref(ctx);
 	if (rc) {
 		char h[512];
 
@@ -544,52 +582,28 @@ static int load_deps(const char *path)
 
 int mod_load_file(const char *path, const char *params)
 {
-	struct kmod_ctx *ctx;
-	struct kmod_module *mod = NULL;
-	int rc;
+	int rc = load_deps(path);
 
-	rc = load_deps(path);
 	if (rc)
 		return rc;
-	ctx = kmod_new(NULL, NULL);
-	if (!ctx)
-		return -ENOMEM;
-	rc = kmod_module_new_from_path(ctx, path, &mod);
-	if (rc == 0)
-		rc = kmod_module_insert_module(mod, 0, params && *params ? params : NULL);
+	rc = kern_insert(path, params);
 	if (rc)
 		swap_err("loading %s%s%s failed: %s (the kernel log says why: dmesg | tail)", path,
 			 params && *params ? " " : "", params ? params : "", strerror(-rc));
-	if (mod)
-		kmod_module_unref(mod);
-	kmod_unref(ctx);
 	return rc;
 }
 
 int mod_load_name(const char *name, const char *params)
 {
-	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
-	struct kmod_list *l = NULL;
-	int rc = -ENOENT;
+	int rc = kern_probe(name, params);
 
-	if (!ctx)
-		return -ENOMEM;
-	if (kmod_module_new_from_lookup(ctx, name, &l) == 0 && l) {
-		struct kmod_module *m = kmod_module_get_module(l);
-
-		rc = kmod_module_probe_insert_module(m, 0, params && *params ? params : NULL,
-						     NULL, NULL, NULL);
-		kmod_module_unref(m);
-		kmod_module_unref_list(l);
-	}
-	kmod_unref(ctx);
 	if (rc)
-		swap_err("loading %s failed: %s", name, strerror(rc < 0 ? -rc : rc));
-	return rc < 0 ? rc : rc ? -EINVAL : 0;
+		swap_err("loading %s failed: %s", name, strerror(-rc));
+	return rc;
 }
 
 /* The running NAME must be the file whose build-id is WANT. */
-int mod_check_running(const struct swap_mod *m, const char *want)
+static int mod_check_running(const struct swap_mod *m, const char *want)
 {
 	char id[129];
 
@@ -632,12 +646,12 @@ int state_dir_make(const struct swap_ctx *c)
 		swap_err("cannot create %s: %s", c->state_dir, strerror(-rc));
 		return rc;
 	}
-	if (stat(c->state_dir, &st) || !S_ISDIR(st.st_mode)) {
+	if (lstat(c->state_dir, &st) || !S_ISDIR(st.st_mode)) {
 		swap_err("%s is not a directory", c->state_dir);
 		return -ENOTDIR;
 	}
 	if ((st.st_mode & 077) || st.st_uid != geteuid()) {
-		if (chmod(c->state_dir, 0700) || st.st_uid != geteuid()) {
+		if (st.st_uid != geteuid() || chmod(c->state_dir, 0700)) {
 			swap_err("%s is open to other users (mode %o, uid %u): fix it with chmod 0700",
 				 c->state_dir, (unsigned int)(st.st_mode & 0777), (unsigned int)st.st_uid);
 			return -EPERM;
@@ -646,20 +660,35 @@ int state_dir_make(const struct swap_ctx *c)
 	return 0;
 }
 
-/* state_write: FILE in the state dir, mode 0600, temp + fsync + rename. */
-int state_write(const struct swap_ctx *c, const char *file, json_object *o, bool secret)
+static void fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/*
+ * state_write: FILE in the state dir, mode 0600, written to a temporary
+ * file, fsync'd, then put in place: renamed over the old one, or with
+ * excl linked, which fails when FILE exists (a saved state is never
+ * replaced by a later save).
+ */
+int state_write(const struct swap_ctx *c, const char *file, json_object *o, bool excl)
 {
 	char p[PATH_MAX], tmp[PATH_MAX];
 	const char *s;
-	int fd, rc = 0;
+	int fd, rc;
 
-	(void)secret;	/* every state file is 0600 in a 0700 dir */
 	rc = state_dir_make(c);
 	if (rc)
 		return rc;
 	xsnprintf(p, sizeof(p), "%s/%s", c->state_dir, file);
 	xsnprintf(tmp, sizeof(tmp), "%s.tmp.%d", p, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = -errno;
 		swap_err("cannot write %s: %s", tmp, strerror(errno));
@@ -670,13 +699,15 @@ int state_write(const struct swap_ctx *c, const char *file, json_object *o, bool
 	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s) || write(fd, "\n", 1) != 1 || fsync(fd))
 		rc = -errno;
 	close(fd);
-	if (!rc && rename(tmp, p))
+	if (!rc && (excl ? link(tmp, p) : rename(tmp, p)))
 		rc = -errno;
+	unlink(tmp);
 	if (rc) {
-		unlink(tmp);
 		swap_err("cannot write %s: %s", p, strerror(-rc));
+		return rc;
 	}
-	return rc;
+	fsync_dir(c->state_dir);
+	return 0;
 }
 
 json_object *state_read(const struct swap_ctx *c, const char *file)
@@ -684,6 +715,8 @@ json_object *state_read(const struct swap_ctx *c, const char *file)
 	char p[PATH_MAX];
 
 	xsnprintf(p, sizeof(p), "%s/%s", c->state_dir, file);
+	if (access(p, F_OK))
+		return NULL;
 	return json_object_from_file(p);
 }
 
@@ -694,14 +727,107 @@ void state_remove(const struct swap_ctx *c, const char *file)
 	xsnprintf(p, sizeof(p), "%s/%s", c->state_dir, file);
 	if (unlink(p) && errno != ENOENT)
 		swap_err("cannot remove %s: %s (remove it by hand: it may hold secrets)", p, strerror(errno));
+	else
+		fsync_dir(c->state_dir);
 }
 
-void swap_down_begin(struct swap_ctx *c)
+json_object *jarr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_array))
+		return NULL;
+	return v;
+}
+
+static bool jbool(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_boolean) &&
+	       json_object_get_boolean(v);
+}
+
+/* --- the lock ------------------------------------------------------------ */
+
+/*
+ * One lock for swap, rollback and recover: an flock on STATE/lock, held
+ * until the process ends (the kernel drops it even on SIGKILL). The file
+ * says who holds it.
+ */
+static int swap_lock(const struct swap_ctx *c, const char *what)
+{
+	char p[PATH_MAX], who[256] = "", when[64];
+	time_t now = time(NULL);
+	ssize_t r;
+	int fd;
+
+	if (state_dir_make(c))
+		return -EPERM;
+	xsnprintf(p, sizeof(p), "%s/%s", c->state_dir, SWAP_LOCK);
+	fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		swap_err("cannot open the lock %s: %s", p, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		r = pread(fd, who, sizeof(who) - 1, 0);
+		who[r > 0 ? r : 0] = 0;
+		who[strcspn(who, "\n")] = 0;
+		swap_err("another swap, rollback or recover is running (%s): nothing was done",
+			 who[0] ? who : "holder unknown");
+		fprintf(stderr, "  wait for it to end, then run the command again (lock: %s)\n", p);
+		close(fd);
+		return -EBUSY;
+	}
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	if (ftruncate(fd, 0) == 0)
+		dprintf(fd, "pid %d: storage-hotfix %s since %s\n", (int)getpid(), what, when);
+	return 0;	/* fd stays open: the lock lives as long as we do */
+}
+
+/* --- the journal --------------------------------------------------------- */
+
+/*
+ * The journal (STATE/journal.json, 0600) holds one transaction: which
+ * module was running before (file, build-id, parameters), what replaces
+ * it, the dependents, the driver's saved state (with its secrets) and the
+ * phase. It is created (never replacing one) before anything is torn
+ * down and written again, fsync'd, before every destructive step; it is
+ * removed only once the module that should run runs with its state back.
+ * Phases: saved (nothing changed yet), stopping, unloading, loading
+ * (load, restore, check), rolling-back, committed.
+ */
+static int journal_phase(struct swap_ctx *c, const char *phase)
+{
+	json_object_object_add(c->journal, "phase", json_object_new_string(phase));
+	return state_write(c, SWAP_JOURNAL, c->journal, false);
+}
+
+static sigset_t saved_sigmask;
+
+/* INT, TERM, HUP and QUIT wait until the transaction has ended. */
+static void defer_signals(bool on)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	sigaddset(&s, SIGQUIT);
+	if (on)
+		sigprocmask(SIG_BLOCK, &s, &saved_sigmask);
+	else
+		sigprocmask(SIG_SETMASK, &saved_sigmask, NULL);
+}
+
+static void swap_down_begin(struct swap_ctx *c)
 {
 	c->t_down = swap_now();
 }
 
-void swap_down_end(struct swap_ctx *c)
+static void swap_down_end(struct swap_ctx *c)
 {
 	c->downtime = swap_now() - c->t_down;
 }
@@ -721,7 +847,7 @@ static int unload_all(struct swap_mod *m, struct swap_mod *deps, int ndeps)
 	int i, rc;
 
 	for (i = ndeps - 1; i >= 0; i--) {
-		if (!deps[i].loaded)
+		if (!mod_is_loaded(deps[i].name))
 			continue;
 		rc = mod_unload(deps[i].name);
 		if (rc)
@@ -742,6 +868,11 @@ static int load_all(struct swap_mod *m, const char *path, struct swap_mod *deps,
 	return rc;
 }
 
+/*
+ * last-MODULE.json: the module that ran before the swap ("previous"), the
+ * one loaded, and whether a rollback went back to the previous one. A
+ * rollback keeps "previous": rolling back twice stays on it.
+ */
 static int record_swap(const struct swap_ctx *c, const char *fix, const struct swap_mod *m)
 {
 	json_object *o = json_object_new_object();
@@ -758,43 +889,238 @@ static int record_swap(const struct swap_ctx *c, const char *fix, const struct s
 	json_object_object_add(o, "parameters", json_object_new_string(m->params));
 	json_object_object_add(o, "downtime_s", json_object_new_double(c->downtime));
 	json_object_object_add(o, "time", json_object_new_int64(time(NULL)));
+	json_object_object_add(o, "rolled_back", json_object_new_boolean(false));
 	xsnprintf(f, sizeof(f), "last-%s.json", m->name);
 	rc = state_write(c, f, o, false);
 	json_object_put(o);
 	return rc;
 }
 
+static void record_rolled_back(const struct swap_ctx *c, const char *module)
+{
+	char f[128];
+	json_object *o;
+
+	xsnprintf(f, sizeof(f), "last-%s.json", module);
+	o = state_read(c, f);
+	if (!o)
+		return;
+	json_object_object_add(o, "rolled_back", json_object_new_boolean(true));
+	json_object_object_add(o, "time", json_object_new_int64(time(NULL)));
+	state_write(c, f, o, false);
+	json_object_put(o);
+}
+
 /*
  * bring_up: load path (and the dependents), restore the users' state,
  * check that the running module has build-id id and that the state is
- * back. The same steps for the swap and for its rollback.
+ * back. The same steps for the swap and for its undo.
  */
-static int bring_up(struct swap_ctx *c, const struct swap_ops *ops, void *priv, struct swap_mod *m,
+static int bring_up(struct swap_ctx *c, const struct swap_driver *d, void *priv, struct swap_mod *m,
 		    const char *path, const char *id, struct swap_mod *deps, int ndeps)
 {
 	int rc = load_all(m, path, deps, ndeps);
 
-	if (!rc && ops->restore)
-		rc = ops->restore(c, priv);
+	if (!rc && d->restore)
+		rc = d->restore(c, priv);
 	if (!rc)
 		rc = mod_check_running(m, id);
-	if (!rc && ops->check)
-		rc = ops->check(c, priv);
+	if (!rc && d->check)
+		rc = d->check(c, priv);
 	return rc;
 }
 
 /*
- * swap_run: the common procedure. Pre-checks (ops->precheck), the plan,
- * save, stop the users (down time starts), unload the dependents and the
- * module, load the replacement with the same parameters, reload the
- * dependents, restore, check (down time ends). A failure after the stop
- * loads the module that was running again and restores the state.
+ * undo: back to the module that ran before (m->prev_path, m->running_id)
+ * with the saved state: stop whatever half-state there is, unload what
+ * is not the module that ran before, bring that one up. The failed swap
+ * and `recover` both end here.
  */
-int swap_run(struct swap_ctx *c, const char *fix, const char *name, const char *const *dep_names,
-	     const struct swap_ops *ops, void *priv)
+static int undo(struct swap_ctx *c, const struct swap_driver *d, void *priv, struct swap_mod *m,
+		struct swap_mod *deps, int ndeps)
+{
+	char h[129];
+	int rc = 0;
+
+	if (journal_phase(c, "rolling-back"))
+		swap_err("%s: the journal could not be updated; going on with the rollback", m->name);
+	if (d->stop)
+		d->stop(c, priv);
+	if (mod_is_loaded(m->name) && mod_running_buildid(m->name, h, sizeof(h)) == 0 &&
+	    !strcmp(h, m->running_id))
+		swap_say("%s: the module that ran before is still loaded", m->name);
+	else
+		rc = unload_all(m, deps, ndeps);
+	if (!rc)
+		rc = bring_up(c, d, priv, m, m->prev_path, m->running_id, deps, ndeps);
+	return rc;
+}
+
+/* The value of modinfo KEY in FILE, first word only when word. */
+static void modinfo_word(const char *path, const char *key, char *out, size_t len, bool word)
+{
+	if (file_modinfo(path, key, out, len) < 0)
+		out[0] = 0;
+	if (word)
+		out[strcspn(out, " ")] = 0;
+}
+
+/* modversions: every symbol both files import must carry the same CRC. */
+static int versions_differ(const char *ours, const char *theirs, char *sym, size_t len)
+{
+	/* one context each: libkmod keeps one module per name in a context */
+	struct kmod_ctx *ca = kmod_new(NULL, NULL), *cb = kmod_new(NULL, NULL);
+	struct kmod_module *a = NULL, *b = NULL;
+	struct kmod_list *la = NULL, *lb = NULL, *i, *j;
+	int bad = 0;
+
+	sym[0] = 0;
+	if (ca && cb && kmod_module_new_from_path(ca, ours, &a) == 0 && kmod_module_new_from_path(cb, theirs, &b) == 0 &&
+	    kmod_module_get_versions(a, &la) >= 0 && kmod_module_get_versions(b, &lb) >= 0) {
+		kmod_list_foreach(i, la) {
+			const char *s = kmod_module_version_get_symbol(i);
+
+			kmod_list_foreach(j, lb) {
+				if (strcmp(s, kmod_module_version_get_symbol(j)))
+					continue;
+				if (kmod_module_version_get_crc(i) != kmod_module_version_get_crc(j) && !bad++)
+					xsnprintf(sym, len, "%s", s);
+				break;
+			}
+		}
+	}
+	kmod_module_versions_free_list(la);
+	kmod_module_versions_free_list(lb);
+	if (a)
+		kmod_module_unref(a);
+	if (b)
+		kmod_module_unref(b);
+	kmod_unref(ca);
+	kmod_unref(cb);
+	return bad;
+}
+
+/*
+ * preflight: what the kernel would check when loading, checked before
+ * anything is torn down, so that the common failures refuse with no
+ * downtime: vermagic, symbol CRCs against the module that runs (same
+ * kernel, so its CRCs are the kernel's), a signature where the kernel
+ * enforces them, and the dependencies on disk.
+ */
+static int preflight(const struct swap_ctx *c, const struct swap_mod *m)
+{
+	char v[512], sig[256], sym[128], enforce[8] = "", lockdown[128] = "", path[PATH_MAX];
+	char deps[1024], *save = NULL, *dp;
+	int bad = 0, n;
+
+	modinfo_word(m->new_path, "vermagic", v, sizeof(v), false);
+	if (m->prev_path[0])
+		modinfo_word(m->prev_path, "vermagic", sig, sizeof(sig), false);
+	else
+		sig[0] = 0;
+	if (strncmp(v, c->kver, strlen(c->kver)) || (v[strlen(c->kver)] && v[strlen(c->kver)] != ' ')) {
+		swap_err("%s: refused: %s was built for kernel %.*s, this is %s", m->name, m->new_path,
+			 v[0] ? (int)strcspn(v, " ") : 14, v[0] ? v : "(no vermagic)", c->kver);
+		fprintf(stderr, "  install the build for %s (its storage-hotfix-modules package or DKMS)\n", c->kver);
+		bad++;
+	} else if (sig[0] && strcmp(v, sig)) {
+		/* the kernel compares the rest too: SMP, preempt model, modversions */
+		swap_err("%s: refused: vermagic \"%s\" differs from the running kernel's \"%s\"", m->name, v, sig);
+		fprintf(stderr, "  %s was built with another configuration: rebuild it for %s\n", m->new_path, c->kver);
+		bad++;
+	}
+	if (m->prev_path[0] && (n = versions_differ(m->new_path, m->prev_path, sym, sizeof(sym)))) {
+		swap_err("%s: refused: %d symbol version(s) differ from the running kernel's (first: %s)", m->name,
+			 n, sym);
+		fprintf(stderr, "  %s was built against other kernel headers: rebuild it for %s\n", m->new_path,
+			c->kver);
+		bad++;
+	}
+	read_line("/sys/module/module/parameters/sig_enforce", enforce, sizeof(enforce));
+	read_line("/sys/kernel/security/lockdown", lockdown, sizeof(lockdown));
+	modinfo_word(m->new_path, "sig_id", sig, sizeof(sig), false);
+	if (!sig[0] && (!strcmp(enforce, "Y") || strstr(lockdown, "[integrity]") ||
+			strstr(lockdown, "[confidentiality]"))) {
+		swap_err("%s: refused: %s is not signed and this kernel loads only signed modules (%s)", m->name,
+			 m->new_path, !strcmp(enforce, "Y") ? "module.sig_enforce" : "lockdown");
+		fprintf(stderr, "  install the channel's signed package, or sign it with a key the kernel trusts\n");
+		bad++;
+	}
+	modinfo_word(m->new_path, "depends", deps, sizeof(deps), false);
+	for (dp = strtok_r(deps, ",", &save); dp; dp = strtok_r(NULL, ",", &save)) {
+		if (!*dp || mod_is_loaded(dp) || find_module_file(c->kver, "", dp, path, sizeof(path)) == 0)
+			continue;
+		swap_err("%s: refused: it needs module %s, which is neither loaded nor in /lib/modules/%s",
+			 m->name, dp, c->kver);
+		bad++;
+	}
+	return bad ? -EINVAL : 0;
+}
+
+static json_object *mod_json(const char *name, const char *path, const char *id, const char *params)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "module", json_object_new_string(name));
+	json_object_object_add(o, "path", json_object_new_string(path));
+	json_object_object_add(o, "build_id", json_object_new_string(id));
+	json_object_object_add(o, "parameters", json_object_new_string(params));
+	return o;
+}
+
+static json_object *journal_new(const struct swap_ctx *c, const char *fix, const struct swap_driver *d,
+				const struct swap_mod *m, const struct swap_mod *deps, int ndeps,
+				json_object *state)
+{
+	json_object *j = json_object_new_object(), *a = json_object_new_array();
+	int i;
+
+	json_object_object_add(j, "schema", json_object_new_int(1));
+	json_object_object_add(j, "fix", json_object_new_string(fix));
+	json_object_object_add(j, "driver", json_object_new_string(d->name));
+	json_object_object_add(j, "kernel", json_object_new_string(c->kver));
+	json_object_object_add(j, "direction", json_object_new_string(c->to_stock ? "rollback" : "swap"));
+	json_object_object_add(j, "phase", json_object_new_string("saved"));
+	json_object_object_add(j, "pid", json_object_new_int(getpid()));
+	json_object_object_add(j, "started", json_object_new_int64(time(NULL)));
+	json_object_object_add(j, "before", mod_json(m->name, m->prev_path, m->running_id, m->params));
+	json_object_object_add(j, "after", mod_json(m->name, m->new_path, m->new_id, m->params));
+	for (i = 0; i < ndeps; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "module", json_object_new_string(deps[i].name));
+		json_object_object_add(o, "loaded", json_object_new_boolean(deps[i].loaded));
+		json_object_object_add(o, "parameters", json_object_new_string(deps[i].params));
+		json_object_array_add(a, o);
+	}
+	json_object_object_add(j, "dependents", a);
+	json_object_object_add(j, "state", state);
+	return j;
+}
+
+static void journal_say_refusal(const struct swap_ctx *c, json_object *j)
+{
+	swap_err("an interrupted swap of %s (%s, phase %s, pid %d) is in %s/%s", shf_json_str(j, "fix") ?: "?",
+		 shf_json_str(j, "direction") ?: "?", shf_json_str(j, "phase") ?: "?",
+		 json_object_get_int(json_object_object_get(j, "pid")), c->state_dir, SWAP_JOURNAL);
+	fprintf(stderr, "  run `storage-hotfix recover` first: it brings back the module that ran before and its "
+		"state\n");
+}
+
+/*
+ * swap_run: pre-checks and pre-flight (refuse: nothing changes), the plan,
+ * the journal with the saved state, stop the users (down time starts),
+ * unload the dependents and the module, load the replacement with the
+ * same parameters, reload the dependents, restore, check (down time
+ * ends). A failure after the stop undoes it all (undo()).
+ */
+static int swap_run(struct swap_ctx *c, const char *fix, const struct swap_driver *d)
 {
 	struct swap_mod m, deps[SWAP_MAX_MODS];
 	int ndeps = 0, rc, rrc, i;
+	const char *name = d->module;
+	json_object *state;
+	void *priv;
 	char h[512];
 
 	if (mod_prepare(c, &m, name, !c->to_stock))
@@ -808,12 +1134,12 @@ int swap_run(struct swap_ctx *c, const char *fix, const char *name, const char *
 		swap_result(c, fix, &m, "already", m.new_id);
 		return 0;
 	}
-	for (i = 0; dep_names && dep_names[i] && ndeps < SWAP_MAX_MODS; i++) {
+	for (i = 0; d->dependents && d->dependents[i] && ndeps < SWAP_MAX_MODS; i++) {
 		memset(&deps[ndeps], 0, sizeof(deps[ndeps]));
-		xsnprintf(deps[ndeps].name, sizeof(deps[ndeps].name), "%s", dep_names[i]);
-		deps[ndeps].loaded = mod_is_loaded(dep_names[i]);
+		xsnprintf(deps[ndeps].name, sizeof(deps[ndeps].name), "%s", d->dependents[i]);
+		deps[ndeps].loaded = mod_is_loaded(d->dependents[i]);
 		if (deps[ndeps].loaded)
-			mod_params(dep_names[i], deps[ndeps].params, sizeof(deps[ndeps].params));
+			mod_params(d->dependents[i], deps[ndeps].params, sizeof(deps[ndeps].params));
 		ndeps++;
 	}
 	/* every holder must be a dependent we reload */
@@ -831,211 +1157,447 @@ int swap_run(struct swap_ctx *c, const char *fix, const char *name, const char *
 			}
 		}
 	}
-	rc = ops->precheck ? ops->precheck(c, priv) : 0;
+	if (preflight(c, &m)) {
+		swap_result(c, fix, &m, "refused", NULL);
+		return -EINVAL;
+	}
+	priv = calloc(1, d->priv_size);
+	if (!priv)
+		return -ENOMEM;
+	rc = d->precheck ? d->precheck(c, priv) : 0;
 	if (rc) {
 		swap_result(c, fix, &m, "refused", NULL);
-		return rc;
+		goto out;
 	}
 	swap_say("%s: plan (kernel %s):", fix, c->kver);
-	if (ops->plan_save)
-		ops->plan_save(c, priv);
-	swap_say("  unload%s %s (running build-id %s, from %s)", ndeps ? "" : "", name,
-		 m.running_id[0] ? m.running_id : "?", m.prev_path);
+	if (d->plan_save)
+		d->plan_save(c, priv);
+	swap_say("  journal the saved state in %s/%s (mode 0600) before anything is stopped", c->state_dir,
+		 SWAP_JOURNAL);
+	swap_say("  unload %s (running build-id %s, from %s)", name, m.running_id[0] ? m.running_id : "?",
+		 m.prev_path);
 	for (i = 0; i < ndeps; i++)
 		if (deps[i].loaded)
 			swap_say("  unload %s first, reload it after (options: %s)", deps[i].name,
 				 deps[i].params[0] ? deps[i].params : "none");
 	swap_say("  load %s (build-id %s) with options: %s", m.new_path, m.new_id[0] ? m.new_id : "?",
 		 m.params[0] ? m.params : "none");
-	if (ops->plan_restore)
-		ops->plan_restore(c, priv);
-	swap_say("  on failure: load %s again and restore the same state", m.prev_path);
+	if (d->plan_restore)
+		d->plan_restore(c, priv);
+	swap_say("  on failure: load %s again and restore the same state; if this is killed, "
+		 "`storage-hotfix recover` does that", m.prev_path);
 	if (c->dry_run) {
 		swap_result(c, fix, &m, "dry-run", NULL);
-		return 0;
+		goto out;
 	}
 
-	rc = ops->save ? ops->save(c, priv) : 0;
-	if (rc) {
+	state = d->save ? d->save(c, priv) : json_object_new_object();
+	if (!state) {
 		swap_err("%s: saving the state failed: nothing was changed", fix);
 		swap_result(c, fix, &m, "failed", NULL);
-		return rc;
+		rc = -EIO;
+		goto out;
 	}
+	c->journal = journal_new(c, fix, d, &m, deps, ndeps, state);
+	rc = state_write(c, SWAP_JOURNAL, c->journal, true);
+	if (rc) {
+		swap_err("%s: the journal could not be written: nothing was changed", fix);
+		swap_result(c, fix, &m, "failed", NULL);
+		goto out;
+	}
+	swap_say("%s: state saved in %s/%s", fix, c->state_dir, SWAP_JOURNAL);
+	defer_signals(true);
 	swap_down_begin(c);
-	rc = ops->stop ? ops->stop(c, priv) : 0;
+	rc = journal_phase(c, "stopping");
+	if (!rc && d->stop)
+		rc = d->stop(c, priv);
+	if (!rc)
+		rc = journal_phase(c, "unloading");
 	if (!rc)
 		rc = unload_all(&m, deps, ndeps);
+	if (!rc)
+		rc = journal_phase(c, "loading");
+	if (!rc)
+		rc = bring_up(c, d, priv, &m, m.new_path, m.new_id, deps, ndeps);
 	if (!rc) {
-		rc = bring_up(c, ops, priv, &m, m.new_path, m.new_id, deps, ndeps);
-		if (!rc) {
-			swap_down_end(c);
-			swap_say("%s: %s swapped: build-id %s -> %s; state restored and checked", fix, name,
-				 m.running_id, m.new_id);
-			if (ops->done)
-				ops->done(c, priv, true);
+		swap_down_end(c);
+		journal_phase(c, "committed");
+		swap_say("%s: %s swapped: build-id %s -> %s; state restored and checked", fix, name,
+			 m.running_id, m.new_id);
+		if (d->done)
+			d->done(c, priv, true);
+		if (c->to_stock)
+			record_rolled_back(c, m.name);
+		else
 			record_swap(c, fix, &m);
-			swap_say("%s: downtime_s=%.3f", fix, c->downtime);
-			swap_result(c, fix, &m, "swapped", m.new_id);
-			return 0;
-		}
+		state_remove(c, SWAP_JOURNAL);
+		swap_say("%s: downtime_s=%.3f", fix, c->downtime);
+		swap_result(c, fix, &m, c->to_stock ? "rolled-back" : "swapped", m.new_id);
+		goto unblock;
 	}
 
-	/* roll back to the module that was running */
 	swap_err("%s: swap failed: rolling back to %s", fix, m.prev_path);
-	if (ops->stop)
-		ops->stop(c, priv);
-	rrc = 0;
-	if (mod_is_loaded(name) && mod_running_buildid(name, h, sizeof(h)) == 0 && !strcmp(h, m.running_id))
-		swap_say("%s: the module that ran before is still loaded", fix);
-	else
-		rrc = unload_all(&m, deps, ndeps);
-	if (!rrc)
-		rrc = bring_up(c, ops, priv, &m, m.prev_path, m.running_id, deps, ndeps);
+	rrc = undo(c, d, priv, &m, deps, ndeps);
 	swap_down_end(c);
-	if (ops->done)
-		ops->done(c, priv, !rrc);
+	if (d->done)
+		d->done(c, priv, !rrc);
 	if (rrc) {
-		swap_err("%s: ROLLBACK FAILED: %s is %s; the saved state stays in %s", fix, name,
-			 mod_is_loaded(name) ? "loaded but not checked" : "not loaded", c->state_dir);
+		swap_err("%s: ROLLBACK FAILED: %s is %s; the journal stays in %s/%s", fix, name,
+			 mod_is_loaded(name) ? "loaded but not checked" : "not loaded", c->state_dir, SWAP_JOURNAL);
+		fprintf(stderr, "  fix what the errors above name, then run `storage-hotfix recover`\n");
 		swap_result(c, fix, &m, "failed", NULL);
-		return rrc;
+		rc = rrc;
+		goto unblock;
 	}
+	state_remove(c, SWAP_JOURNAL);
 	swap_say("%s: rolled back to %s (build-id %s); state restored and checked", fix, m.prev_path,
 		 m.running_id);
 	swap_say("%s: downtime_s=%.3f", fix, c->downtime);
 	swap_result(c, fix, &m, "rolled-back", m.running_id);
+unblock:
+	defer_signals(false);
+out:
+	if (d->release)
+		d->release(priv);
+	free(priv);
+	json_object_put(c->journal);
+	c->journal = NULL;
 	return rc;
 }
 
-static const struct {
-	const char *names[4];
-	const char *module;
-	int (*fn)(struct swap_ctx *c);
-} fixes[] = {
-	/* nvmet first: its swap also reloads nvme-loop (ours when installed) */
-	{ { "nvmet", "nvmet-auth-tls-key", "nvmet-auth" }, "nvmet", swap_nvmet },
-	{ { "nvme-loop", "nvme-loop-shutdown", "nvme_loop" }, "nvme_loop", swap_nvme_loop },
-	{ { "nfsd", "nfsd-ssc-expire", "nfsd-ssc" }, "nfsd", swap_nfsd },
+/* --- fixes and drivers ---------------------------------------------------- */
+
+static const struct swap_driver *const drivers[] = {
+	/* the order of `all`: nvmet first, its swap also reloads nvme-loop */
+	&swap_driver_nvmet, &swap_driver_nvme_loop, &swap_driver_nfsd,
 };
-#define NFIXES (sizeof(fixes) / sizeof(fixes[0]))
+#define NDRIVERS (sizeof(drivers) / sizeof(drivers[0]))
 
-static int find_fix(const char *arg)
+static const struct swap_driver *driver_named(const char *name)
 {
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < NFIXES; i++)
-		for (j = 0; j < 4 && fixes[i].names[j]; j++)
-			if (!strcmp(arg, fixes[i].names[j]))
-				return i;
-	return -1;
+	for (i = 0; name && i < NDRIVERS; i++)
+		if (!strcmp(drivers[i]->name, name))
+			return drivers[i];
+	return NULL;
+}
+
+static bool same_module_name(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
+			return false;
+	return !*a && !*b;
+}
+
+/* The fix (from fix.conf) ARG names: its id, folder, module or driver. */
+static const struct shf_fix *fix_for(const struct shf_fix *v, size_t n, const char *arg)
+{
+	size_t i;
+	const char *base;
+
+	for (i = 0; i < n; i++) {
+		if (!v[i].swap || !driver_named(v[i].swap))
+			continue;
+		base = strrchr(v[i].dir, '/');
+		base = base ? base + 1 : v[i].dir;
+		if (!strcmp(arg, v[i].id) || same_module_name(arg, base) || same_module_name(arg, v[i].module) ||
+		    !strcmp(arg, v[i].swap))
+			return &v[i];
+	}
+	return NULL;
+}
+
+static const struct shf_fix *fix_of_driver(const struct shf_fix *v, size_t n, const struct swap_driver *d)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].swap && !strcmp(v[i].swap, d->name))
+			return &v[i];
+	return NULL;
 }
 
 static int swap_usage(FILE *f, int rc)
 {
-	fprintf(f, "usage: storage-hotfix swap FIX|all [--dry-run] [--module PATH] [--state-dir DIR]\n"
-		"       storage-hotfix rollback [FIX|all] [--dry-run] [--state-dir DIR]\n"
-		"FIX: nvme-loop (nvme-loop-shutdown), nvmet (nvmet-auth-tls-key), nfsd (nfsd-ssc-expire)\n"
+	fprintf(f, "usage: storage-hotfix swap FIX|all [--dry-run] [--module PATH] [--state-dir DIR] [--data DIR]\n"
+		"       storage-hotfix rollback [FIX|all] [--dry-run] [--state-dir DIR] [--data DIR]\n"
+		"       storage-hotfix recover [--state-dir DIR] [--data DIR]\n"
+		"FIX: a fix id, its folder or its module (fix.conf FIX_SWAP names the driver)\n"
 		"Prints the plan, does it, and one machine-readable line per module:\n"
-		"  swap-result fix=F module=M result=swapped|rolled-back|failed|dry-run downtime_s=S ...\n");
+		"  swap-result fix=F module=M result=swapped|rolled-back|recovered|refused|failed|dry-run|already ...\n");
 	return rc;
 }
 
-static int run_fix(struct swap_ctx *c, size_t i)
+/* rollback: to the "previous" module of last-MODULE.json, if not there yet. */
+static int rollback_one(struct swap_ctx *c, const char *fix, const struct swap_driver *d)
 {
+	char f[128], prev[PATH_MAX], hint[PATH_MAX], id[129] = "";
+	const char *pp, *pid;
+	json_object *o;
 	int rc;
 
-	static char prev[PATH_MAX];
-	char f[128];
-	json_object *o, *p;
-
-	c->downtime = 0;
-	c->t_down = 0;
-	if (c->to_stock) {
-		xsnprintf(f, sizeof(f), "last-%s.json", fixes[i].module);
-		o = state_read(c, f);
-		if (!o || !json_object_object_get_ex(o, "previous_path", &p)) {
-			swap_say("%s: no swap recorded in %s/%s: nothing to roll back", fixes[i].names[0],
-				 c->state_dir, f);
-			json_object_put(o);
-			return 0;
-		}
-		xsnprintf(prev, sizeof(prev), "%s", json_object_get_string(p));
+	xsnprintf(f, sizeof(f), "last-%s.json", d->module);
+	o = state_read(c, f);
+	pp = shf_json_str(o, "previous_path");
+	pid = shf_json_str(o, "previous_build_id");
+	if (!pp || !pid) {
+		swap_say("%s: no swap recorded in %s/%s: nothing to roll back", fix, c->state_dir, f);
 		json_object_put(o);
-		c->module_override = prev;
+		return 0;
 	}
-	rc = fixes[i].fn(c);
-	if (c->to_stock)
-		c->module_override = NULL;
+	xsnprintf(prev, sizeof(prev), "%s", pp);
+	if (mod_running_buildid(d->module, id, sizeof(id)) == 0 && !strcmp(id, pid)) {
+		swap_say("%s: %s already runs the module from before the swap (%s, build-id %s)", fix, d->module,
+			 prev, pid);
+		printf("swap-result fix=%s module=%s result=already downtime_s=0.000 from=%s to=%s\n", fix,
+		       d->module, id, id);
+		json_object_put(o);
+		return 0;
+	}
+	/* the file loaded by the swap, to come back to if this fails */
+	xsnprintf(hint, sizeof(hint), "%s", shf_json_str(o, "loaded_path") ?: "");
+	json_object_put(o);
+	c->module_override = prev;
+	c->running_hint = hint;
+	rc = swap_run(c, fix, d);
+	c->module_override = NULL;
+	c->running_hint = NULL;
 	return rc;
 }
 
-static int swap_main(int argc, char **argv, bool rollback)
+static int run_one(struct swap_ctx *c, const char *fix, const struct swap_driver *d)
 {
-	struct swap_ctx c = { .state_dir = SWAP_STATE_DIR };
-	struct utsname u;
-	const char *what = NULL;
-	int i, rc = 0, f;
+	c->downtime = 0;
+	c->t_down = 0;
+	return c->to_stock ? rollback_one(c, fix, d) : swap_run(c, fix, d);
+}
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--dry-run"))
+/*
+ * recover: the journal of an interrupted transaction. Phase "saved":
+ * nothing was changed, drop it. "committed": the swap ended, record it.
+ * Any other: undo(), i.e. the module that ran before with its state.
+ */
+static int recover(struct swap_ctx *c)
+{
+	json_object *j = state_read(c, SWAP_JOURNAL), *b, *deplist, *st;
+	const struct swap_driver *d;
+	struct swap_mod m, deps[SWAP_MAX_MODS];
+	const char *phase, *fix;
+	int ndeps = 0, rc;
+	size_t i;
+	void *priv;
+
+	memset(&m, 0, sizeof(m));
+	if (!j) {
+		char p[PATH_MAX];
+
+		xsnprintf(p, sizeof(p), "%s/%s", c->state_dir, SWAP_JOURNAL);
+		if (!access(p, F_OK)) {
+			swap_err("%s is not readable JSON: restore by hand (it holds the saved state)", p);
+			return -EINVAL;
+		}
+		swap_say("recover: no interrupted swap (no %s)", p);
+		return 0;
+	}
+	phase = shf_json_str(j, "phase");
+	fix = shf_json_str(j, "fix");
+	d = driver_named(shf_json_str(j, "driver"));
+	b = json_object_object_get(j, "before");
+	st = json_object_object_get(j, "state");
+	deplist = jarr(j, "dependents");
+	if (!phase || !fix || !d || !shf_json_str(b, "path") || !shf_json_str(b, "build_id") || !shf_json_str(b, "parameters") ||
+	    !json_object_is_type(st, json_type_object) || !deplist) {
+		swap_err("the journal %s/%s lacks a field recover needs (phase, fix, driver, before, state, "
+			 "dependents): restore by hand", c->state_dir, SWAP_JOURNAL);
+		json_object_put(j);
+		return -EINVAL;
+	}
+	xsnprintf(m.name, sizeof(m.name), "%s", d->module);
+	xsnprintf(m.prev_path, sizeof(m.prev_path), "%s", shf_json_str(b, "path"));
+	xsnprintf(m.running_id, sizeof(m.running_id), "%s", shf_json_str(b, "build_id"));
+	xsnprintf(m.params, sizeof(m.params), "%s", shf_json_str(b, "parameters"));
+	for (i = 0; i < json_object_array_length(deplist) && ndeps < SWAP_MAX_MODS; i++) {
+		json_object *o = json_object_array_get_idx(deplist, i);
+
+		memset(&deps[ndeps], 0, sizeof(deps[ndeps]));
+		xsnprintf(deps[ndeps].name, sizeof(deps[ndeps].name), "%s", shf_json_str(o, "module") ?: "");
+		deps[ndeps].loaded = jbool(o, "loaded");
+		xsnprintf(deps[ndeps].params, sizeof(deps[ndeps].params), "%s", shf_json_str(o, "parameters") ?: "");
+		if (deps[ndeps].name[0])
+			ndeps++;
+	}
+	swap_say("recover: %s of %s (%s) was interrupted in phase %s", shf_json_str(j, "direction") ?: "swap", fix,
+		 d->module, phase);
+	if (!strcmp(phase, "saved")) {
+		swap_say("recover: nothing had been changed yet");
+		state_remove(c, SWAP_JOURNAL);
+		swap_result(c, fix, &m, "recovered", m.running_id);
+		json_object_put(j);
+		return 0;
+	}
+	if (!strcmp(phase, "committed")) {
+		json_object *a = json_object_object_get(j, "after");
+
+		xsnprintf(m.new_path, sizeof(m.new_path), "%s", shf_json_str(a, "path") ?: "");
+		xsnprintf(m.new_id, sizeof(m.new_id), "%s", shf_json_str(a, "build_id") ?: "");
+		swap_say("recover: the swap had ended; recording it");
+		if (!strcmp(shf_json_str(j, "direction") ?: "", "rollback"))
+			record_rolled_back(c, m.name);
+		else
+			record_swap(c, fix, &m);
+		state_remove(c, SWAP_JOURNAL);
+		swap_result(c, fix, &m, "recovered", m.new_id);
+		json_object_put(j);
+		return 0;
+	}
+	priv = calloc(1, d->priv_size);
+	if (!priv) {
+		json_object_put(j);
+		return -ENOMEM;
+	}
+	rc = d->load ? d->load(c, priv, st) : 0;
+	if (rc) {
+		swap_err("recover: the saved state in the journal is not usable: restore by hand");
+		goto out;
+	}
+	swap_say("recover: bring back %s (build-id %s) with the saved state", m.prev_path, m.running_id);
+	c->journal = j;
+	defer_signals(true);
+	swap_down_begin(c);
+	rc = undo(c, d, priv, &m, deps, ndeps);
+	swap_down_end(c);
+	if (d->done)
+		d->done(c, priv, !rc);
+	if (rc) {
+		swap_err("recover: %s could not be brought back; the journal stays in %s/%s", d->module,
+			 c->state_dir, SWAP_JOURNAL);
+		fprintf(stderr, "  fix what the errors above name, then run `storage-hotfix recover` again\n");
+		swap_result(c, fix, &m, "failed", NULL);
+	} else {
+		state_remove(c, SWAP_JOURNAL);
+		swap_say("recover: %s runs %s again with its state restored and checked", d->module, m.running_id);
+		swap_result(c, fix, &m, "recovered", m.running_id);
+	}
+	defer_signals(false);
+	c->journal = NULL;
+out:
+	if (d->release)
+		d->release(priv);
+	free(priv);
+	json_object_put(j);
+	return rc;
+}
+
+enum swap_cmd { SWAP, ROLLBACK, RECOVER };
+
+static int swap_main(int argc, char **argv, enum swap_cmd cmd)
+{
+	static const char *const names[] = { "swap", "rollback", "recover" };
+	struct swap_ctx c = { .state_dir = SWAP_STATE_DIR };
+	struct shf_fix *fixes = NULL;
+	const struct shf_fix *f;
+	const char *what = NULL, *data = NULL;
+	char *dir = NULL, *err = NULL;
+	struct utsname u;
+	json_object *j;
+	size_t nfixes = 0, i;
+	int rc = 0;
+
+	for (int a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--dry-run") && cmd != RECOVER)
 			c.dry_run = true;
-		else if (!strcmp(argv[i], "--module") && i + 1 < argc && !rollback)
-			c.module_override = argv[++i];
-		else if (!strcmp(argv[i], "--state-dir") && i + 1 < argc)
-			c.state_dir = argv[++i];
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+		else if (!strcmp(argv[a], "--module") && a + 1 < argc && cmd == SWAP)
+			c.module_override = argv[++a];
+		else if (!strcmp(argv[a], "--state-dir") && a + 1 < argc)
+			c.state_dir = argv[++a];
+		else if (!strcmp(argv[a], "--data") && a + 1 < argc)
+			data = argv[++a];
+		else if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help"))
 			return swap_usage(stdout, 0);
-		else if (argv[i][0] != '-' && !what)
-			what = argv[i];
+		else if (argv[a][0] != '-' && !what && cmd != RECOVER)
+			what = argv[a];
 		else {
-			swap_err("unknown argument %s", argv[i]);
+			swap_err("unknown argument %s", argv[a]);
 			return swap_usage(stderr, 2);
 		}
 	}
-	if (!what && rollback)
+	if (!what && cmd == ROLLBACK)
 		what = "all";
-	if (!what)
+	if (!what && cmd == SWAP)
 		return swap_usage(stderr, 2);
 	uname(&u);
 	xsnprintf(c.kver_buf, sizeof(c.kver_buf), "%s", u.release);
 	c.kver = c.kver_buf;
 	if (geteuid() != 0 && !c.dry_run) {
-		swap_err("swapping modules needs root: run it with sudo (or try --dry-run)");
+		swap_err("%s needs root: run it with sudo%s", names[cmd], cmd == RECOVER ? "" : " (or try --dry-run)");
 		return 1;
 	}
-	c.to_stock = rollback;
+	c.to_stock = cmd == ROLLBACK;
+	if (!c.dry_run && swap_lock(&c, names[cmd]))
+		return 1;
+	if (cmd == RECOVER)
+		return recover(&c) ? 1 : 0;
+	j = state_read(&c, SWAP_JOURNAL);
+	if (j) {
+		journal_say_refusal(&c, j);
+		json_object_put(j);
+		return 1;
+	}
+	dir = shf_data_dir(data, &err);
+	if (!dir || shf_fixes_load(dir, &fixes, &nfixes, &err)) {
+		swap_err("%s", err);
+		free(err);
+		free(dir);
+		return 1;
+	}
 	if (!strcmp(what, "all")) {
 		if (c.module_override) {
 			swap_err("--module names one file: give one FIX with it");
-			return 2;
+			rc = 2;
+			goto out;
 		}
-		for (i = 0; i < (int)NFIXES; i++) {
-			if (!mod_is_loaded(fixes[i].module)) {
-				swap_say("%s: not loaded, nothing to swap (the next load takes the installed module)",
-					 fixes[i].names[0]);
+		for (i = 0; i < NDRIVERS; i++) {
+			f = fix_of_driver(fixes, nfixes, drivers[i]);
+			if (!f)
+				continue;
+			if (!mod_is_loaded(drivers[i]->module)) {
+				swap_say("%s: %s is not loaded, nothing to swap (the next load takes the installed module)",
+					 f->id, drivers[i]->module);
 				continue;
 			}
-			if (run_fix(&c, i))
+			/* results name the driver, as they always did: fix=nvmet */
+			if (run_one(&c, drivers[i]->name, drivers[i]))
 				rc = 1;
 		}
-		return rc;
+		goto out;
 	}
-	f = find_fix(what);
-	if (f < 0) {
-		swap_err("unknown fix \"%s\"", what);
-		return swap_usage(stderr, 2);
+	f = fix_for(fixes, nfixes, what);
+	if (!f) {
+		swap_err("no swappable fix is named \"%s\" (fix.conf in %s: FIX_ID, folder, FIX_MODULE or FIX_SWAP)",
+			 what, dir);
+		rc = 2;
+		goto out;
 	}
-	return run_fix(&c, f) ? 1 : 0;
+	rc = run_one(&c, f->swap, driver_named(f->swap)) ? 1 : 0;
+out:
+	shf_fixes_free(fixes, nfixes);
+	free(dir);
+	return rc;
 }
 
 int cmd_swap(int argc, char **argv)
 {
-	if (argc > 1 && !strncmp(argv[1], "--selftest-", 11))
-		return swap_selftest(argc - 1, argv + 1);
-	return swap_main(argc, argv, false);
+	return swap_main(argc, argv, SWAP);
 }
 
 int cmd_rollback(int argc, char **argv)
 {
-	return swap_main(argc, argv, true);
+	return swap_main(argc, argv, ROLLBACK);
+}
+
+int cmd_recover(int argc, char **argv)
+{
+	return swap_main(argc, argv, RECOVER);
 }

@@ -1,22 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * storage-hotfix swap --selftest-*: the swap's pure parts run on plain
- * directory trees, for the unit tests (tests/scripts: swap unit tests).
- * These entry points never touch /sys or modules.
- *   --selftest-nvmet-dump ROOT           the tree at ROOT as nvmetcli JSON
- *   --selftest-nvmet-roundtrip ROOT      dump, tear down, restore, compare
- *   --selftest-nvmet-restore ROOT FILE   restore FILE into an empty ROOT
- *   --selftest-loop-opts CTRLDIR         connect options of a controller dir
- *   --selftest-loop-record CLASSDIR      the loop controllers in CLASSDIR
- *   --selftest-fabrics-reply STRING      parse /dev/nvme-fabrics' answer
- *   --selftest-diff A.json B.json        first difference of two JSON files
- *   --selftest-buildid FILE              build-id of an ELF file (.xz/.zst/.gz too)
+ * storage-hotfix-fake selftest ...: the swap's parts run on plain
+ * directory trees (configfs played by fake-kernel.c), for the unit tests
+ * (tests/scripts/012). Linked into the test build only.
+ *   nvmet-dump ROOT           the tree at ROOT as nvmetcli JSON
+ *   nvmet-roundtrip ROOT      dump, tear down, restore, compare
+ *   nvmet-restore ROOT FILE   restore FILE into an empty ROOT
+ *   loop-opts CTRLDIR         connect options of a controller dir
+ *   loop-record CLASSDIR      the loop controllers in CLASSDIR
+ *   fabrics-reply STRING      parse /dev/nvme-fabrics' answer
+ *   diff A.json B.json        first difference of two JSON files
+ *   buildid FILE              build-id of an ELF file (.xz/.zst/.gz too)
+ *   redact STRING             STRING as every swap message prints it
+ *   insmod PATH [PARAMS]      load a module (the fake kernel's)
+ *   running-buildid NAME      build-id of the loaded NAME
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "swap.h"
 
 static void print_json(json_object *o)
@@ -28,7 +32,7 @@ static void print_json(json_object *o)
 static int count_left(const char *root)
 {
 	json_object *o;
-	struct cfs t = { .root = root, .fake = true };
+	struct cfs t = { .root = root };
 	int n = 0;
 	json_object *a;
 
@@ -45,15 +49,20 @@ static int count_left(const char *root)
 	return n;
 }
 
-int swap_selftest(int argc, char **argv)
+int cmd_selftest(int argc, char **argv)
 {
-	const char *t = argv[0];
-	struct cfs tree = { .fake = true };
+	const char *t;
+	struct cfs tree = { 0 };
 	json_object *a, *b;
 	char out[1024] = "";
 	int rc = 0;
 
-	if (!strcmp(t, "--selftest-nvmet-dump") && argc == 2) {
+	argc--;
+	argv++;
+	if (argc < 1)
+		return 2;
+	t = argv[0];
+	if (!strcmp(t, "nvmet-dump") && argc == 2) {
 		tree.root = argv[1];
 		a = nvmet_dump(&tree);
 		if (!a)
@@ -62,7 +71,7 @@ int swap_selftest(int argc, char **argv)
 		json_object_put(a);
 		return 0;
 	}
-	if (!strcmp(t, "--selftest-nvmet-roundtrip") && argc == 2) {
+	if (!strcmp(t, "nvmet-roundtrip") && argc == 2) {
 		tree.root = argv[1];
 		a = nvmet_dump(&tree);
 		if (!a)
@@ -87,7 +96,7 @@ int swap_selftest(int argc, char **argv)
 		json_object_put(b);
 		return rc;
 	}
-	if (!strcmp(t, "--selftest-nvmet-restore") && argc == 3) {
+	if (!strcmp(t, "nvmet-restore") && argc == 3) {
 		tree.root = argv[1];
 		a = json_object_from_file(argv[2]);
 		if (!a) {
@@ -98,7 +107,7 @@ int swap_selftest(int argc, char **argv)
 		json_object_put(a);
 		return rc;
 	}
-	if (!strcmp(t, "--selftest-loop-opts") && argc == 2) {
+	if (!strcmp(t, "loop-opts") && argc == 2) {
 		rc = loop_ctrl_opts(argv[1], out, sizeof(out));
 		if (rc) {
 			printf("error: %s\n", strerror(-rc));
@@ -107,7 +116,7 @@ int swap_selftest(int argc, char **argv)
 		printf("%s\n", out);
 		return 0;
 	}
-	if (!strcmp(t, "--selftest-loop-record") && argc == 2) {
+	if (!strcmp(t, "loop-record") && argc == 2) {
 		struct loop_ctrl c[8];
 		int i, n = loop_ctrls_record(argv[1], c, 8);
 
@@ -119,7 +128,7 @@ int swap_selftest(int argc, char **argv)
 			printf("%s %s\n", c[i].name, c[i].opts);
 		return 0;
 	}
-	if (!strcmp(t, "--selftest-fabrics-reply") && argc == 2) {
+	if (!strcmp(t, "fabrics-reply") && argc == 2) {
 		int inst, cntlid;
 
 		if (fabrics_parse_reply(argv[1], &inst, &cntlid)) {
@@ -129,7 +138,7 @@ int swap_selftest(int argc, char **argv)
 		printf("instance=%d cntlid=%d\n", inst, cntlid);
 		return 0;
 	}
-	if (!strcmp(t, "--selftest-diff") && argc == 3) {
+	if (!strcmp(t, "diff") && argc == 3) {
 		a = json_object_from_file(argv[1]);
 		b = json_object_from_file(argv[2]);
 		if (!a || !b) {
@@ -143,13 +152,31 @@ int swap_selftest(int argc, char **argv)
 		json_object_put(b);
 		return rc;
 	}
-	if (!strcmp(t, "--selftest-buildid") && argc == 2) {
+	if (!strcmp(t, "buildid") && argc == 2) {
 		rc = file_buildid(argv[1], out, sizeof(out));
 		if (rc) {
 			printf("error: %s\n", strerror(-rc));
 			return 1;
 		}
 		printf("%s\n", out);
+		return 0;
+	}
+	if (!strcmp(t, "insmod") && (argc == 2 || argc == 3)) {
+		rc = kern_insert(argv[1], argc == 3 ? argv[2] : NULL);
+		if (rc)
+			fprintf(stderr, "insmod %s: %s\n", argv[1], strerror(-rc));
+		return rc ? 1 : 0;
+	}
+	if (!strcmp(t, "running-buildid") && argc == 2) {
+		rc = mod_running_buildid(argv[1], out, sizeof(out));
+		printf("%s\n", rc ? "-" : out);
+		return rc ? 1 : 0;
+	}
+	if (!strcmp(t, "redact") && argc == 2) {
+		char red[1024];
+
+		swap_redact(argv[1], red, sizeof(red));
+		printf("%s\n", red);
 		return 0;
 	}
 	fprintf(stderr, "storage-hotfix: error: unknown self-test %s\n", t);
