@@ -381,13 +381,6 @@ static json_object *nf_save(struct swap_ctx *c, void *priv)
 	return o;
 }
 
-static bool jb(json_object *o, const char *k)
-{
-	json_object *v = json_object_object_get(o, k);
-
-	return json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
-}
-
 static int nf_load(struct swap_ctx *c, void *priv, json_object *st)
 {
 	struct nfsd_priv *p = priv;
@@ -400,10 +393,10 @@ static int nf_load(struct swap_ctx *c, void *priv, json_object *st)
 		swap_err("nfsd: the journal's server state is not readable");
 		return -EINVAL;
 	}
-	p->systemd = jb(st, "systemd");
-	p->active = jb(st, "service_active");
-	p->mounted = jb(st, "mounted");
-	p->cld = jb(st, "nfsdcld");
+	p->systemd = jbool(st, "systemd");
+	p->active = jbool(st, "service_active");
+	p->mounted = jbool(st, "mounted");
+	p->cld = jbool(st, "nfsdcld");
 	p->threads = json_object_get_int(t);
 	xsnprintf(p->versions, sizeof(p->versions), "%s", shf_json_str(st, "versions"));
 	xsnprintf(p->lease, sizeof(p->lease), "%s", shf_json_str(st, "lease") ?: "");

@@ -740,7 +740,7 @@ json_object *jarr(json_object *o, const char *key)
 	return v;
 }
 
-static bool jbool(json_object *o, const char *key)
+bool jbool(json_object *o, const char *key)
 {
 	json_object *v;
 

@@ -12,11 +12,8 @@
  *    (configfs pins the module per item), else removes all of that;
  *  - configfs mkdir makes the default groups, rmdir removes the attribute
  *    files and default groups, writing an attribute creates it.
- * FAKE_KERNEL_KILL_AT=N: the Nth call here SIGKILLs the process before it
- * acts, so a test can stop a swap at every step in turn.
- * FAKE_KERNEL_STOP_AT=N: the Nth call stops the process (SIGSTOP) instead,
- * holding whatever it holds (the lock), until SIGCONT.
- * FAKE_KERNEL_LOG=1: each call is logged on stderr as "fake-kernel: N OP ARG".
+ * Each call first goes through test_step() (step.c): SHF_TEST_KILL_AT,
+ * SHF_TEST_STOP_AT, SHF_TEST_LOG.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -36,24 +33,7 @@
 #include <libkmod.h>
 
 #include "swap.h"
-
-static void step(const char *op, const char *arg)
-{
-	static int n;
-	const char *kill_at = getenv("FAKE_KERNEL_KILL_AT"), *stop_at = getenv("FAKE_KERNEL_STOP_AT");
-
-	n++;
-	if (getenv("FAKE_KERNEL_LOG"))
-		fprintf(stderr, "fake-kernel: %d %s %s\n", n, op, arg);
-	if (kill_at && atoi(kill_at) == n) {
-		fflush(stdout);
-		raise(SIGKILL);
-	}
-	if (stop_at && atoi(stop_at) == n) {
-		fflush(stdout);
-		raise(SIGSTOP);
-	}
-}
+#include "step.h"
 
 static int put(const char *path, const void *buf, size_t len)
 {
@@ -212,7 +192,7 @@ static int insert(const char *path, const char *params)
 
 int kern_insert(const char *path, const char *params)
 {
-	step("insert", path);
+	test_step("insert", path);
 	return insert(path, params);
 }
 
@@ -266,7 +246,7 @@ static int probe(const char *name, const char *params)
 
 int kern_probe(const char *name, const char *params)
 {
-	step("probe", name);
+	test_step("probe", name);
 	return probe(name, params);
 }
 
@@ -294,7 +274,7 @@ int kern_remove(const char *name)
 	int fd;
 	ssize_t r;
 
-	step("remove", name);
+	test_step("remove", name);
 	snprintf(p, sizeof(p), "/sys/module/%s", name);
 	if (access(p, F_OK))
 		return -ENOENT;
@@ -335,7 +315,7 @@ int cfs_mkdir(const char *path)
 	char parent[PATH_MAX], p[PATH_MAX], *b;
 	size_t i;
 
-	step("mkdir", path);
+	test_step("mkdir", path);
 	if (mkdir(path, 0755))
 		return errno == EEXIST ? 0 : -errno;
 	snprintf(parent, sizeof(parent), "%s", path);
@@ -380,12 +360,12 @@ static int rm_node(const char *path)
 
 int cfs_rmdir(const char *path)
 {
-	step("rmdir", path);
+	test_step("rmdir", path);
 	return rm_node(path);
 }
 
 int cfs_write(const char *path, const char *value)
 {
-	step("write", path);
+	test_step("write", path);
 	return put(path, value, strlen(value));
 }
