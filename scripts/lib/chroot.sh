@@ -3,7 +3,8 @@
 # when the host lacks it, a debootstrap'ed chroot of the kernel's Debian
 # release provides it. Commands run in a private mount namespace with the
 # cache and work folders bind-mounted at the same paths, so nothing needs
-# translating and nothing stays mounted when they end.
+# translating and nothing stays mounted when they end. Needs archive.sh
+# (the mirror).
 
 SHF_CHROOTS=${SHF_CHROOTS:-$SHF_CACHE/chroot}
 
@@ -25,9 +26,10 @@ suite_gcc() {
 # $SHF_CHROOTS/SUITE with chroot_packages; or, for other uses (the
 # packaging tests), a chroot of SUITE in DIR with the comma-separated
 # PACKAGES (DIR must not be under $SHF_CHROOTS: chroot_with would take it
-# for a build chroot).
+# for a build chroot). From this machine's Debian mirror (archive_base).
 chroot_make() {
-	local suite=$1 dir=${2:-$SHF_CHROOTS/$1} pkgs=${3:-}
+	local suite=$1 dir=${2:-$SHF_CHROOTS/$1} pkgs=${3:-} base mirror keyring
+	local -a keyopt=()
 	[ -n "$pkgs" ] || pkgs=$(chroot_packages "$(suite_gcc "$suite")")
 	if [ -x "$dir/usr/bin/make" ]; then
 		chroot_complete "$dir" "$pkgs"
@@ -36,12 +38,16 @@ chroot_make() {
 	fi
 	command -v debootstrap >/dev/null ||
 		die "debootstrap is not installed" "apt-get install debootstrap"
+	base=$(archive_base archive) || exit 1
+	read -r mirror keyring <<<"$base"
+	# debootstrap knows Debian's keyring (-); another is the mirror's own.
+	[ "$keyring" = - ] || keyopt=(--keyring="$keyring")
 	mkdir -p "$(dirname "$dir")"
 	rm -rf "$dir.tmp"
-	step "chroot $suite: debootstrap --variant=minbase (about 3 minutes)"
-	run_logged "$dir.log" debootstrap --variant=minbase \
+	step "chroot $suite: debootstrap --variant=minbase from $mirror (about 3 minutes)"
+	run_logged "$dir.log" debootstrap --variant=minbase "${keyopt[@]}" \
 		--include="$pkgs" \
-		"$suite" "$dir.tmp" "${SHF_MIRROR:-http://deb.debian.org/debian}" ||
+		"$suite" "$dir.tmp" "$mirror" ||
 		{ rm -rf "$dir.tmp"; die "debootstrap of $suite failed (log: $dir.log)"; }
 	mv "$dir.tmp" "$dir"
 	info "chroot $suite ready: $dir"

@@ -17,6 +17,37 @@ dkms_guest() {
 	return "$rc"
 }
 
+# dkms_kernels_listed KVER...: each KVER's image and headers are in the
+# suites the full guest installs from; else says which package is missing
+# where, and fails: a pinned kernel the archive dropped is said before
+# anything is built, not as an apt error deep in mkrootfs.
+dkms_kernels_listed() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	bash -c '. "$SHF_TOP/tests/lab/lib.sh"
+		. "$SHF_TOP/tests/lab/kernels.sh"
+		for k in "$@"; do
+			why=$(lab_kernel_listed "$k" "$LAB_ROOTFS_SUITES") ||
+				die "pinned kernel $k: $why" "update scripts/kernels.pinned and the cases that name $k"
+		done' dkms_kernels_listed "$@"
+}
+
+# dkms_second_kernel KVER: the second kernel mkrootfs puts in KVER's
+# guest's local archive, read from the index as it does
+# (lab_second_kernel); nothing when the index has none.
+dkms_second_kernel() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	bash -c '. "$SHF_TOP/tests/lab/lib.sh"
+		. "$SHF_TOP/tests/lab/kernels.sh"
+		lab_second_kernel "$1" "$LAB_ROOTFS_SUITE"' dkms_second_kernel "$1"
+}
+
+# dkms_mask TEXT NAME: standard input with every TEXT (literally) written
+# NAME: golden outputs stay the same whichever kernel the index gave.
+dkms_mask() {
+	local l
+	while IFS= read -r l || [ -n "$l" ]; do printf '%s\n' "${l//"$1"/$2}"; done
+}
+
 # dkms_source_deb KVER: the verified linux-source-X.Y .deb of the version
 # Debian built KVER's image from (Debian's archive, cached).
 dkms_source_deb() {

@@ -22,17 +22,24 @@ pkg_built() {
 
 # dkms_chroot SUITE KVER [EXTRA_SUITE]: a chroot of SUITE with dkms, KVER's
 # image and headers, and what storage-hotfix-dkms depends on; prints its
-# folder. EXTRA_SUITE (e.g. bookworm-backports) is added to its sources.
+# folder. EXTRA_SUITE (e.g. bookworm-backports) is added to its sources,
+# on this machine's mirror of it (archive_base).
 dkms_chroot() {
 	local suite=$1 kver=$2 extra=${3:-}
 	(
 		# shellcheck source=/dev/null # not followed: it sets globals for this subshell only
 		. "$SHF_TOP/scripts/lib/common.sh"
 		# shellcheck source=/dev/null
+		. "$SHF_TOP/scripts/lib/archive.sh"
+		# shellcheck source=/dev/null
 		. "$SHF_TOP/scripts/lib/chroot.sh"
 		chroot_make "$suite" "$PKG_CHROOTS/$suite-$kver" "make,apt,ca-certificates,debian-archive-keyring" >&2
 		if [ -n "$extra" ]; then
-			printf 'deb %s %s main\n' "${SHF_MIRROR:-http://deb.debian.org/debian}" "$extra" \
+			local base kind=archive
+			case $extra in *-security) kind=security ;; esac
+			base=$(archive_base "$kind") || exit 1
+			# The chroot trusts Debian's keyring (debian-archive-keyring).
+			printf 'deb %s %s main\n' "${base%% *}" "$extra" \
 				>"$PKG_CHROOTS/$suite-$kver/etc/apt/sources.list.d/$extra.list"
 		fi
 		chroot_complete "$PKG_CHROOTS/$suite-$kver" \
