@@ -506,26 +506,27 @@ static size_t sym_bound(const struct ec_sec *t, uint64_t off, bool past)
 	return lo;
 }
 
-/* FUNC/OBJECT symbol starting exactly at off (lowest name wins). */
-static const struct ec_sym *sym_at(const struct ec_sec *t, int64_t off)
-{
-	size_t lo;
+/*
+ * Offsets into a section are unsigned: symbol values and addends come
+ * from the file, so value + addend may be anything; it wraps (defined)
+ * instead of overflowing, and whatever lands past the section's end is
+ * simply not a place in it.
+ */
 
-	if (off < 0)
-		return NULL;
-	lo = sym_bound(t, off, false);
-	return lo < t->nsyms && t->syms[lo]->value == (uint64_t)off ?
-		t->syms[lo] : NULL;
+/* FUNC/OBJECT symbol starting exactly at off (lowest name wins). */
+static const struct ec_sym *sym_at(const struct ec_sec *t, uint64_t off)
+{
+	size_t lo = sym_bound(t, off, false);
+
+	return lo < t->nsyms && t->syms[lo]->value == off ? t->syms[lo] : NULL;
 }
 
 /* Innermost FUNC/OBJECT symbol whose [value, value+size) holds off. */
-static const struct ec_sym *sym_cover(const struct ec_sec *t, int64_t off)
+static const struct ec_sym *sym_cover(const struct ec_sec *t, uint64_t off)
 {
 	size_t lo, steps = 0;
 	const struct ec_sym *best = NULL;
 
-	if (off < 0)
-		return NULL;
 	lo = sym_bound(t, off, true);
 	/* walk back; symbols rarely nest, so a few steps are enough */
 	while (lo-- > 0 && steps++ < 64) {
@@ -533,31 +534,29 @@ static const struct ec_sym *sym_cover(const struct ec_sec *t, int64_t off)
 
 		if (best && s->value != best->value)
 			break;
-		if (s->value + s->size > (uint64_t)off)
+		/* value <= off here; value + size may wrap, the distance not */
+		if (off - s->value < s->size)
 			best = s;
 	}
 	return best;
 }
 
 /* First FUNC/OBJECT symbol starting after off. */
-static const struct ec_sym *sym_next(const struct ec_sec *t, int64_t off)
+static const struct ec_sym *sym_next(const struct ec_sec *t, uint64_t off)
 {
-	size_t lo;
+	size_t lo = sym_bound(t, off, true);
 
-	if (off < 0)
-		return NULL;
-	lo = sym_bound(t, off, true);
 	return lo < t->nsyms ? t->syms[lo] : NULL;
 }
 
-static bool is_start(const struct ec_sec *t, enum tkind k, int64_t off)
+static bool is_start(const struct ec_sec *t, enum tkind k, uint64_t off)
 {
-	if (off < 0 || (uint64_t)off >= t->size)
+	if (off >= t->size)
 		return false;
 	if (k == T_STR)
 		return !off || !t->buf[off - 1];
 	if (k == T_CST)
-		return (uint64_t)off % t->sh.sh_entsize == 0;
+		return off % t->sh.sh_entsize == 0;
 	return sym_at(t, off);
 }
 
@@ -572,11 +571,11 @@ static bool is_start(const struct ec_sec *t, enum tkind k, int64_t off)
  * - other x86 types, and PC-relative data (.long x - .): a as is.
  * - other machines: a, or a+4 when a is mid-entity but a+4 is a start.
  */
-static int64_t target_off(const struct ec_obj *o, const struct ec_sec *rs,
-			  const struct ec_rel *r, const struct ec_sec *t,
-			  enum tkind k, int64_t a)
+static uint64_t target_off(const struct ec_obj *o, const struct ec_sec *rs,
+			   const struct ec_rel *r, const struct ec_sec *t,
+			   enum tkind k, uint64_t a)
 {
-	int i;
+	unsigned int i;
 
 	if (is_x86(o) && (rs->sh.sh_flags & SHF_EXECINSTR) &&
 	    x86_pcrel(o, r->type)) {
@@ -632,7 +631,7 @@ static char *render(const struct ec_obj *o, const struct ec_sec *rs,
 	const struct ec_sym *s, *c;
 	const struct ec_sec *t;
 	enum tkind k;
-	int64_t off;
+	uint64_t off;
 
 	if (!r->sym)
 		return ec_asprintf("*ABS*%+" PRId64, r->addend);
@@ -653,8 +652,8 @@ static char *render(const struct ec_obj *o, const struct ec_sec *rs,
 	if (!s->shndx)
 		return ec_asprintf("%s%+" PRId64, *s->name ? s->name : "*UND*",
 				 r->addend);
-	off = target_off(o, rs, r, t, k, (int64_t)s->value + r->addend);
-	if (off >= 0 && (uint64_t)off < t->size) {
+	off = target_off(o, rs, r, t, k, s->value + (uint64_t)r->addend);
+	if (off < t->size) {
 		if (k == T_STR)
 			return render_str(t, off);
 		if (k == T_CST && t->size - off >= t->sh.sh_entsize)
@@ -664,16 +663,17 @@ static char *render(const struct ec_obj *o, const struct ec_sec *rs,
 			c = sym_cover(t, off);
 		if (!c && off > 0) {	/* end of a function (ORC marks it) */
 			c = sym_cover(t, off - 1);
-			if (c && c->value + c->size != (uint64_t)off)
+			if (c && off - c->value != c->size)
 				c = NULL;
 		}
 		if (!c)		/* padding: belongs to what follows */
 			c = sym_next(t, off);
-		if (c)
+		if (c)	/* before or in c: a small signed distance */
 			return ec_asprintf("%s%+" PRId64, c->name,
-					 off - (int64_t)c->value);
+					 (int64_t)(off - c->value));
 	}
-	return ec_asprintf("%s%+" PRId64, t->label, off);
+	/* nowhere in t: shown signed, so 2^64 - 4 reads -4 */
+	return ec_asprintf("%s%+" PRId64, t->label, (int64_t)off);
 }
 
 static const char *target(const struct ec_obj *o, const struct ec_sec *rs,
@@ -705,13 +705,17 @@ static size_t rel_lb(const struct ec_sec *s, uint64_t off)
 }
 
 /* Same symbol and offset at ta in sa and at tb in sb? */
-static bool same_place(const struct ec_sec *sa, int64_t ta, const struct ec_sec *sb,
-		       int64_t tb)
+static bool same_place(const struct ec_sec *sa, uint64_t ta,
+		       const struct ec_sec *sb, uint64_t tb)
 {
-	const struct ec_sym *p = sym_cover(sa, ta), *q = sym_cover(sb, tb);
+	const struct ec_sym *p, *q;
 
+	if (ta >= sa->size || tb >= sb->size)
+		return false;
+	p = sym_cover(sa, ta);
+	q = sym_cover(sb, tb);
 	return p && q && !strcmp(p->name, q->name) &&
-	       (uint64_t)ta - p->value == (uint64_t)tb - q->value;
+	       ta - p->value == tb - q->value;
 }
 
 static int64_t le32(const unsigned char *p)
@@ -743,8 +747,8 @@ static uint64_t same_rel32(const struct ec_sec *sa, uint64_t xa,
 				     (q && (c & 0xf0) == 0x80 &&
 				      pa[q - 1] == 0x0f && pb[q - 1] == 0x0f)))
 			continue;
-		if (same_place(sa, xa + q + 5 + le32(pa + q + 1),
-			       sb, xb + q + 5 + le32(pb + q + 1)))
+		if (same_place(sa, xa + q + 5 + (uint64_t)le32(pa + q + 1),
+			       sb, xb + q + 5 + (uint64_t)le32(pb + q + 1)))
 			return q + 5;
 	}
 	return 0;
@@ -1293,7 +1297,7 @@ void ec_funcs_free(struct ec_funcs *r)
 
 /* ---- helpers for listings ---- */
 
-const struct ec_sym *ec_sym_cover(const struct ec_sec *t, int64_t off)
+const struct ec_sym *ec_sym_cover(const struct ec_sec *t, uint64_t off)
 {
 	return sym_cover(t, off);
 }

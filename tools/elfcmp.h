@@ -129,7 +129,7 @@ void ec_funcs_print(FILE *f, const struct ec_funcs *r, bool json);
 void ec_funcs_free(struct ec_funcs *r);
 
 /* Lower-level helpers, for kodiff's listing commands. */
-const struct ec_sym *ec_sym_cover(const struct ec_sec *t, int64_t off);
+const struct ec_sym *ec_sym_cover(const struct ec_sec *t, uint64_t off);
 const char *ec_target(const struct ec_obj *o, const struct ec_sec *rs,
 		      struct ec_rel *r);
 size_t ec_rel_lb(const struct ec_sec *s, uint64_t off);

@@ -159,9 +159,9 @@ static const char *export_name(const struct ec_obj *o, const struct ec_sym *s)
 }
 
 /* NUL-terminated string at off in t, or NULL. */
-static const char *sec_str(const struct ec_sec *t, int64_t off)
+static const char *sec_str(const struct ec_sec *t, uint64_t off)
 {
-	if (!t->buf || off < 0 || (uint64_t)off >= t->size ||
+	if (!t->buf || off >= t->size ||
 	    !memchr(t->buf + off, 0, t->size - off))
 		return NULL;
 	return (const char *)t->buf + off;
@@ -212,7 +212,7 @@ static const char *export_ns(const struct ec_obj *o, const struct ec_sym *s,
 		r = &t->rels[i];
 		rs = r->sym && r->sym < o->nsyms ? &o->syms[r->sym] : NULL;
 		str = rs && rs->shndx ? sec_str(&o->secs[rs->shndx],
-				(int64_t)rs->value + r->addend) : NULL;
+				rs->value + (uint64_t)r->addend) : NULL;
 		if (!str)
 			fail("%s: corrupt ELF file: namespace of %s points "
 			     "nowhere", o->path, s->name);

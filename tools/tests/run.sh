@@ -172,6 +172,61 @@ assert (".rodata.str1.1", "size") in k, k
 	[ "$out" = '{"changed":[],"added":["new_fn"],"removed":["old_fn"]}' ]
 }
 
+# poke FILE OFFSET HEX: write the little-endian number HEX (2 digits per
+# byte) at OFFSET, as a crafted file would carry it
+poke() {
+	local h=$3 s='' i
+	for ((i = ${#h} - 2; i >= 0; i -= 2)); do
+		s+="\\x${h:i:2}"
+	done
+	# shellcheck disable=SC2059 # s holds the escapes
+	printf "$s" | dd of="$1" bs=1 seek="$(($2))" conv=notrunc status=none
+}
+
+# sym_poke FILE NAME value|size HEX: set a field of symbol NAME (ELF64)
+sym_poke() {
+	local off idx field=8
+	[ "$3" = size ] && field=16
+	off=$(readelf -SW "$1" |
+		sed -n 's/^ *\[ *[0-9]*\] \.symtab  *SYMTAB  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
+	idx=$(readelf -sW "$1" | awk -v n="$2" '$8 == n { sub(":", "", $1); print $1; exit }')
+	[ -n "$off" ] && [ -n "$idx" ] || return 1
+	poke "$1" $((0x$off + 24 * idx + field)) "$4"
+}
+
+# crafted symbol values and sizes near the 64-bit limits (a section
+# symbol or .LC label past the end of its section, a FUNC of absurd size):
+# every command still answers, and the UBSan build (make ubsan-check)
+# finds no overflow
+t_crafted_values() {
+	local c v h f m
+	# symbol field HEX object e_machine: one crafted object per line
+	while read -r c v h f m; do
+		cp "$tmp/$f" "$tmp/crafted.o" &&
+		sym_poke "$tmp/crafted.o" "$c" "$v" "$h" || return 1
+		[ "$m" = - ] || poke "$tmp/crafted.o" 18 "$m" || return 1
+		if ! { kd relocs "$tmp/crafted.o" && [ "$rc" = 0 ] &&
+		       [ -z "$err" ] &&
+		       kd funcs "$tmp/$f" "$tmp/crafted.o" && [ "$rc" -le 1 ] &&
+		       [ -z "$err" ] &&
+		       kd sections "$tmp/crafted.o" "$tmp/$f" &&
+		       [ "$rc" -le 1 ] && [ -z "$err" ]; }; then
+			echo "# crafted: $c $v $h $f $m"
+			return 1
+		fi
+	done <<-'EOF'
+		.LC0 value 8000000000000000 strings.0.o -
+		.LC1 value 7ffffffffffffffc strings.0.o -
+		.LC1 value ffffffffffffffff strings.0.o -
+		.text value 7ffffffffffffff8 strings.0.o -
+		.text value 7fffffffffffffee strings.0.o 00b7
+		counter value 8000000000000000 data.0.o -
+		counter size ffffffffffffffff data.0.o -
+		bump value fffffffffffffff8 data.0.o -
+		bump size fffffffffffffff8 data.0.o -
+	EOF
+}
+
 t_missing_file() {
 	kd funcs "$tmp/nonexistent.o" "$tmp/calls.0.o" && [ "$rc" = 2 ] &&
 	[ -z "$out" ] &&
@@ -287,6 +342,7 @@ check static-data-moved-rel t_static_data_rel
 check duplicate-names t_duplicate_names
 check symbols t_symbols
 check json t_json
+check crafted-values t_crafted_values
 check missing-file t_missing_file
 check garbage-input t_garbage
 check not-relocatable t_not_relocatable
