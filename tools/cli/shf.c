@@ -541,6 +541,7 @@ static int xz_to_memfd(int in, const char *path, char **err)
 	lzma_stream z = LZMA_STREAM_INIT;
 	unsigned char ibuf[65536], obuf[65536];
 	lzma_action act = LZMA_RUN;
+	uint64_t total = 0;
 	lzma_ret ret;
 	int out;
 	ssize_t n;
@@ -550,7 +551,9 @@ static int xz_to_memfd(int in, const char *path, char **err)
 		*err = ec_asprintf("%s: memfd: %s", path, strerror(errno));
 		return -1;
 	}
-	if (lzma_stream_decoder(&z, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+	/* dictionary up to the output limit, plus the decoder's own state */
+	if (lzma_stream_decoder(&z, SHF_KO_MAX + (1 << 20),
+				LZMA_CONCATENATED) != LZMA_OK) {
 		*err = ec_asprintf("%s: cannot start the xz decoder", path);
 		close(out);
 		return -1;
@@ -571,6 +574,16 @@ static int xz_to_memfd(int in, const char *path, char **err)
 		if (!z.avail_out || ret == LZMA_STREAM_END) {
 			size_t have = sizeof(obuf) - z.avail_out;
 
+			total += have;
+			if (total > SHF_KO_MAX) {
+				*err = ec_asprintf("%s: refused: decompresses to "
+						    "more than %llu MiB, larger "
+						    "than any kernel module",
+						    path, SHF_KO_MAX >> 20);
+				lzma_end(&z);
+				close(out);
+				return -1;
+			}
 			if (write(out, obuf, have) != (ssize_t)have)
 				goto io;
 			z.next_out = obuf;
@@ -578,6 +591,15 @@ static int xz_to_memfd(int in, const char *path, char **err)
 		}
 		if (ret == LZMA_STREAM_END)
 			break;
+		if (ret == LZMA_MEMLIMIT_ERROR) {
+			*err = ec_asprintf("%s: refused: its xz dictionary is "
+					    "larger than %llu MiB, larger than "
+					    "any kernel module", path,
+					    SHF_KO_MAX >> 20);
+			lzma_end(&z);
+			close(out);
+			return -1;
+		}
 		if (ret != LZMA_OK) {
 			*err = ec_asprintf("%s: corrupt xz data (lzma error %d)",
 					    path, (int)ret);
@@ -738,12 +760,31 @@ int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
 {
 	struct kmod_module *mod = NULL;
 	struct kmod_list *list = NULL, *l;
+	unsigned char magic[SELFMAG];
+	char *fdpath;
 	int r, fd;
 
 	memset(mi, 0, sizeof(*mi));
-	r = kmod_module_new_from_path(ctx, path, &mod);
+	fd = shf_ko_open(path, err);
+	if (fd < 0)
+		return -1;
+	/*
+	 * libkmod gets plain ELF only: it recognizes compressed data by its
+	 * magic, whatever the name, and would expand it without a limit.
+	 */
+	if (pread(fd, magic, SELFMAG, 0) != SELFMAG ||
+	    memcmp(magic, ELFMAG, SELFMAG)) {
+		*err = ec_asprintf("%s: cannot read modinfo: not an ELF file",
+				    path);
+		close(fd);
+		return -1;
+	}
+	fdpath = ec_asprintf("/proc/self/fd/%d", fd);
+	r = kmod_module_new_from_path(ctx, fdpath, &mod);
+	free(fdpath);
 	if (r < 0) {
 		*err = ec_asprintf("%s: %s", path, strerror(-r));
+		close(fd);
 		return -1;
 	}
 	r = kmod_module_get_info(mod, &list);
@@ -751,6 +792,7 @@ int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
 		*err = ec_asprintf("%s: cannot read modinfo: %s", path,
 				    strerror(-r));
 		kmod_module_unref(mod);
+		close(fd);
 		return -1;
 	}
 	kmod_list_foreach(l, list) {
@@ -769,11 +811,6 @@ int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
 	}
 	kmod_module_info_free_list(list);
 	kmod_module_unref(mod);
-	fd = shf_ko_open(path, err);
-	if (fd < 0) {
-		shf_modinfo_free(mi);
-		return -1;
-	}
 	shf_elf_build_id(fd, &mi->build_id);	/* none is not an error */
 	close(fd);
 	return 0;

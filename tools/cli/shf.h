@@ -93,8 +93,16 @@ const char *shf_json_str(struct json_object *o, const char *key);
 /* ---- module files ---- */
 
 /*
+ * The most a compressed module may expand to.  Real modules are below
+ * 10 MiB; a few KB of xz can claim gigabytes, so decompression stops here
+ * (and so does the decoder's memory: no dictionary needs to be larger).
+ */
+#define SHF_KO_MAX (64ULL << 20)
+
+/*
  * An fd reading the ELF of a module file: the file itself, or for .ko.xz
- * a memfd holding it decompressed.  -1 with *err.
+ * a memfd holding it decompressed (at most SHF_KO_MAX bytes).  -1 with
+ * *err.
  */
 int shf_ko_open(const char *path, char **err);
 
@@ -129,7 +137,11 @@ struct shf_modinfo {
 	struct shf_build_id build_id;
 };
 
-/* Read a module file's modinfo (libkmod) and build-id; 0 or -1 with *err. */
+/*
+ * Read a module file's modinfo (libkmod) and build-id; 0 or -1 with *err.
+ * libkmod reads what shf_ko_open() made, never the compressed file: it
+ * would decompress without a limit.
+ */
 int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
 		     struct shf_modinfo *mi, char **err);
 void shf_modinfo_free(struct shf_modinfo *mi);

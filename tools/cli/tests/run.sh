@@ -170,6 +170,31 @@ t_status_unreadable() {
 	rm -r "$tmp/root/lib/modules/K2/updates"
 }
 
+# 2 KB of .ko.xz claiming 128 MiB (16 xz streams of 8 MiB of zeros):
+# refused at the 64 MiB limit, by diff and by status (libkmod's modinfo
+# never sees it); so is a 512 MiB xz dictionary
+t_xz_bomb() {
+	local args
+	if ! command -v xz >/dev/null; then
+		skip "no xz"
+		return 0
+	fi
+	fake_args &&
+	head -c 8M /dev/zero | xz -0 -T1 -c > "$tmp/z.xz" &&
+	for _ in {1..16}; do cat "$tmp/z.xz"; done > "$tmp/bomb.ko.xz" &&
+	sh diff "$tmp/m.0.ko" "$tmp/bomb.ko.xz" && [ "$rc" = 2 ] && [ -z "$out" ] &&
+	[ "$err" = "storage-hotfix diff: error: $tmp/bomb.ko.xz: refused: decompresses to more than 64 MiB, larger than any kernel module" ] &&
+	mkdir -p "$tmp/root/lib/modules/K2/updates" &&
+	cp "$tmp/bomb.ko.xz" "$tmp/root/lib/modules/K2/updates/modb.ko.xz" &&
+	sh status "${args[@]}" && [ "$rc" = 0 ] &&
+	grep -Eq '^K2 +fixb +no-report +no +unreadable +-$' <<< "$out" &&
+	grep -q "^    cannot read the installed module: $tmp/root/lib/modules/K2/updates/modb.ko.xz: refused: decompresses to more than 64 MiB" <<< "$out" &&
+	rm -r "$tmp/root/lib/modules/K2/updates" &&
+	head -c 100 /dev/urandom | xz --lzma2=dict=512MiB -c > "$tmp/dict.ko.xz" &&
+	sh diff "$tmp/dict.ko.xz" "$tmp/m.0.ko" && [ "$rc" = 2 ] &&
+	[ "$err" = "storage-hotfix diff: error: $tmp/dict.ko.xz: refused: its xz dictionary is larger than 64 MiB, larger than any kernel module" ]
+}
+
 t_verify() {
 	local args
 	fake_args &&
@@ -218,6 +243,7 @@ check status-json t_status_json
 check status-text t_status_text
 check status-not-ours t_status_not_ours
 check status-unreadable t_status_unreadable
+check xz-bomb t_xz_bomb
 check verify t_verify
 check verify-report t_verify_report
 

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <libkmod.h>
+#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,6 +375,63 @@ static void t_bad_module(void)
 	free(q);
 }
 
+/*
+ * A small .ko.xz claiming a huge module: 16 xz streams of 8 MiB of zeros
+ * back to back, 2 KB expanding to 128 MiB, twice SHF_KO_MAX.  Refused,
+ * naming the limit, by every reader (libkmod's modinfo included); one
+ * stream alone (8 MiB) is a size a module may have.
+ */
+static void t_xz_bomb(void)
+{
+	size_t zlen = 8 << 20, cap = 1 << 16, n = 0, i;
+	unsigned char *zeros = ec_calloc(zlen, 1), *xz = ec_calloc(16 * cap, 1);
+	char *err = NULL, *p = path("bomb.ko.xz"), *q = path("zeros.ko.xz");
+	struct kmod_ctx *ctx;
+	const char *nocfg[] = { NULL };
+	struct shf_modinfo mi;
+	struct ec_obj o;
+	struct stat st;
+	int fd;
+
+	CHECK(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC32, NULL, zeros, zlen,
+				      xz, &n, cap) == LZMA_OK);
+	free(zeros);
+	put("zeros.ko.xz", xz, n);
+	for (i = 1; i < 16; i++)
+		memcpy(xz + i * n, xz, n);
+	put("bomb.ko.xz", xz, 16 * n);
+	free(xz);
+
+	fd = shf_ko_open(q, &err);
+	CHECK(fd >= 0 && !fstat(fd, &st) && st.st_size == 8 << 20);
+	close(fd);
+	fd = shf_ko_open(p, &err);
+	CHECK(fd == -1 && err && strstr(err, "bomb.ko.xz: refused: decompresses "
+					     "to more than 64 MiB"));
+	free(err);
+	err = NULL;
+	CHECK(shf_ko_load(&o, p, &err) == -1 && err &&
+	      strstr(err, "more than 64 MiB"));
+	free(err);
+	err = NULL;
+	ctx = kmod_new(NULL, nocfg);
+	CHECK(ctx);
+	CHECK(shf_modinfo_read(ctx, p, &mi, &err) == -1 && err &&
+	      strstr(err, "more than 64 MiB"));
+	free(err);
+	err = NULL;
+	/* compressed data under a .ko name: not handed to libkmod either */
+	free(q);
+	q = path("bomb.ko");
+	CHECK(!rename(p, q));
+	CHECK(shf_modinfo_read(ctx, q, &mi, &err) == -1 && err &&
+	      strstr(err, "bomb.ko: cannot read modinfo: not an ELF file"));
+	free(err);
+	kmod_unref(ctx);
+	free(p);
+	free(q);
+}
+
 int main(void)
 {
 	char *cmd;
@@ -391,6 +450,7 @@ int main(void)
 	run("sysfs", t_sysfs);
 	run("kernels", t_kernels);
 	run("bad-module", t_bad_module);
+	run("xz-bomb", t_xz_bomb);
 	cmd = ec_asprintf("rm -rf '%s'", tmp);
 	if (system(cmd))
 		fprintf(stderr, "cannot remove %s\n", tmp);
