@@ -1220,6 +1220,180 @@ void ec_sections_free(struct ec_sections *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* ---- funcs: code no function covers ---- */
+
+/*
+ * Sections of function code: .text, .text.*, .init.text... (not
+ * .altinstr_replacement and the like: code without symbols by design,
+ * whose changes belong to the tables that point at it).
+ */
+static bool func_code(const struct ec_sec *s)
+{
+	size_t n = strlen(s->name);
+
+	return (s->sh.sh_flags & SHF_EXECINSTR) && s->buf &&
+	       (!strcmp(s->name, ".text") || !strncmp(s->name, ".text.", 6) ||
+		(n > 5 && !strcmp(s->name + n - 5, ".text")));
+}
+
+/*
+ * Bytes the assembler pads code with: on x86 the NOP forms (90, 66 90,
+ * 0f 1f 00 ... 66 2e 0f 1f 84 00 00 00 00 00) and int3, on i386 also the
+ * lea/mov NOPs of older binutils (89 f6, 8d 76 00, 8d b4 26 00 00 00 00,
+ * 8d bc 27 ...); zero elsewhere.  Judged byte by byte, to trim the ends
+ * of a range: real code nearly always has other bytes, and a wrong guess
+ * only narrows a range both files would still have to match.
+ */
+static bool pad_byte(const struct ec_obj *o, unsigned char c)
+{
+	static const unsigned char x86[] = {
+		0x00, 0x0f, 0x1f, 0x2e, 0x40, 0x44, 0x66, 0x80, 0x84, 0x90,
+		0xcc,
+	};
+	static const unsigned char i386[] = {
+		0x26, 0x27, 0x74, 0x76, 0x89, 0x8d, 0xb4, 0xb6, 0xbc, 0xbf,
+		0xf6,
+	};
+
+	if (!is_x86(o))
+		return !c;
+	return memchr(x86, c, sizeof(x86)) ||
+	       (o->eh.e_machine == EM_386 && memchr(i386, c, sizeof(i386)));
+}
+
+struct gap {
+	uint64_t s, e;		/* [s, e), padding trimmed off both ends */
+};
+
+/* Ranges of s that no FUNC symbol covers and that hold more than padding. */
+static struct gap *code_gaps(const struct ec_obj *o, const struct ec_sec *s,
+			     size_t *np)
+{
+	struct gap *v = NULL;
+	uint64_t pos = 0, b, e;
+	size_t i, n = 0;
+
+	for (i = 0; i <= s->nsyms; i++) {
+		const struct ec_sym *y = i < s->nsyms ? s->syms[i] : NULL;
+
+		/* syms is sorted by value; a bad size covers nothing */
+		if (y && (y->type != STT_FUNC || !y->size ||
+			  y->value > s->size || s->size - y->value < y->size))
+			continue;
+		b = pos;
+		e = y ? y->value : s->size;
+		while (b < e && pad_byte(o, s->buf[b]))
+			b++;
+		while (e > b && pad_byte(o, s->buf[e - 1]))
+			e--;
+		if (b < e) {
+			v = ec_realloc(v, n + 1, sizeof(*v));
+			v[n++] = (struct gap){ b, e };
+		}
+		if (y && y->value + y->size > pos)
+			pos = y->value + y->size;
+	}
+	*np = n;
+	return v;
+}
+
+static char *gap_where(const struct gap *x, const struct gap *y)
+{
+	if (x->s == y->s && x->e == y->e)
+		return ec_asprintf("0x%" PRIx64 "-0x%" PRIx64, x->s, x->e - 1);
+	return ec_asprintf("0x%" PRIx64 "-0x%" PRIx64 " in A, 0x%" PRIx64
+			   "-0x%" PRIx64 " in B", x->s, x->e - 1, y->s,
+			   y->e - 1);
+}
+
+/* Compare the uncovered code of sa and sb (either may be NULL), in order. */
+static void sec_gaps(struct ec_obj *a, struct ec_sec *sa, struct ec_obj *b,
+		     struct ec_sec *sb, struct ec_names *errs)
+{
+	size_t na = 0, nb = 0, k, i;
+	struct gap *ga = sa ? code_gaps(a, sa, &na) : NULL;
+	struct gap *gb = sb ? code_gaps(b, sb, &nb) : NULL;
+	const char *label = sa ? sa->label : sb->label;
+	char *where, *line;
+
+	for (k = 0; k < na || k < nb; k++) {
+		struct gap x, y;
+		uint64_t len;
+
+		if (k >= na || k >= nb) {
+			x = k < na ? ga[k] : gb[k];
+			line = ec_asprintf("section %s: code at 0x%" PRIx64
+					   "-0x%" PRIx64 " in %s has no "
+					   "counterpart in %s, and no function "
+					   "symbol covers it: cannot tell which "
+					   "function changed", label, x.s,
+					   x.e - 1, k < na ? "A" : "B",
+					   k < na ? "B" : "A");
+			ec_names_add(errs, line);
+			free(line);
+			continue;
+		}
+		x = ga[k];
+		y = gb[k];
+		len = x.e - x.s;
+		if (len == y.e - y.s &&
+		    !cmp_range(a, sa, x.s, b, sb, y.s, len))
+			continue;
+		if (len == y.e - y.s) {
+			/* narrow to the bytes that differ, if any do */
+			for (i = 0; i < len && sa->buf[x.s + i] ==
+					       sb->buf[y.s + i]; i++)
+				;
+			if (i < len) {
+				while (sa->buf[x.e - 1] == sb->buf[y.e - 1]) {
+					x.e--;
+					y.e--;
+				}
+				x.s += i;
+				y.s += i;
+			}
+		}
+		where = gap_where(&x, &y);
+		line = ec_asprintf("section %s: code at %s differs and no "
+				   "function symbol covers it: cannot tell "
+				   "which function changed", label, where);
+		ec_names_add(errs, line);
+		free(line);
+		free(where);
+	}
+	free(ga);
+	free(gb);
+}
+
+/* Every function-code section of a and b, matched by label. */
+static void check_gaps(struct ec_obj *a, struct ec_obj *b,
+		       struct ec_names *errs)
+{
+	size_t na, nb, i = 0, j = 0;
+	struct ec_sec **va = compared_secs(a, &na), **vb = compared_secs(b, &nb);
+
+	while (i < na || j < nb) {
+		struct ec_sec *sa = i < na ? va[i] : NULL;
+		struct ec_sec *sb = j < nb ? vb[j] : NULL;
+		int c = !sa ? 1 : !sb ? -1 : strcmp(sa->name, sb->name);
+
+		if (sa && sb && !c)
+			c = (sa->occ > sb->occ) - (sa->occ < sb->occ);
+		if (c <= 0)
+			i++;
+		if (c >= 0)
+			j++;
+		if (c < 0 || (sb && !func_code(sb)))
+			sb = NULL;
+		if (c > 0 || (sa && !func_code(sa)))
+			sa = NULL;
+		if (sa || sb)
+			sec_gaps(a, sa, b, sb, errs);
+	}
+	free(va);
+	free(vb);
+}
+
 /* ---- funcs ---- */
 
 size_t ec_funcs(struct ec_obj *a, struct ec_obj *b, struct ec_funcs *r)
@@ -1264,6 +1438,7 @@ size_t ec_funcs(struct ec_obj *a, struct ec_obj *b, struct ec_funcs *r)
 	}
 	fns_free(fa, na);
 	fns_free(fb, nb);
+	check_gaps(a, b, &r->errors);
 	return r->changed.n + r->added.n + r->removed.n;
 }
 
@@ -1293,6 +1468,7 @@ void ec_funcs_free(struct ec_funcs *r)
 	ec_names_free(&r->added);
 	ec_names_free(&r->removed);
 	ec_names_free(&r->lines);
+	ec_names_free(&r->errors);
 }
 
 /* ---- helpers for listings ---- */

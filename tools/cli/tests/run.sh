@@ -68,6 +68,18 @@ t_diff_xz_signed() {
 	sh diff "$tmp/m.0.ko" "$tmp/m1.ko.xz" && [ "$rc" = 1 ]
 }
 
+# stripped modules: calls.c's f calls b() not a(), f2 sb() not sa(), and
+# no FUNC symbol is left to say which function that is: an error naming
+# the section and the code, not "0 changed"
+t_diff_stripped() {
+	strip --strip-all "$tmp/m.0.ko" -o "$tmp/s0.ko" &&
+	strip --strip-all "$tmp/m.1.ko" -o "$tmp/s1.ko" &&
+	sh diff "$tmp/s0.ko" "$tmp/s1.ko" && [ "$rc" = 2 ] && [ -z "$out" ] &&
+	grep -qx 'storage-hotfix diff: error: section \.text: code at 0x[0-9a-f]*-0x[0-9a-f]* differs and no function symbol covers it: cannot tell which function changed' <<< "$err" &&
+	sh diff "$tmp/s1.ko" "$tmp/s1.ko" && [ "$rc" = 0 ] &&
+	[ "$out" = "0 changed, 0 added, 0 removed" ]
+}
+
 t_diff_errors() {
 	sh diff "$tmp/none.ko" "$tmp/m.0.ko" && [ "$rc" = 2 ] && [ -z "$out" ] &&
 	[ "$err" = "storage-hotfix diff: error: $tmp/none.ko: No such file or directory" ] &&
@@ -238,6 +250,7 @@ t_verify_report() {
 check usage t_usage
 check diff t_diff
 check diff-xz-signed t_diff_xz_signed
+check diff-stripped t_diff_stripped
 check diff-errors t_diff_errors
 check status-json t_status_json
 check status-text t_status_text
