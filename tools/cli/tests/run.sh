@@ -221,6 +221,51 @@ t_verify() {
 	cp "$tmp/good.ko" "$tmp/root/lib/modules/K1/updates/dkms/moda.ko"
 }
 
+# report fields of the wrong type: a damaged report, said with the field
+# and its type, never taken for absent (explain.unexpected as a string
+# was read as "nothing unexpected" and the module verified)
+t_verify_types() {
+	local args w=$tmp/work/K1/report-all.json f want
+	fake_args &&
+	cp "$w" "$tmp/report.good" || return 1
+	while IFS='|' read -r f want; do
+		jq "$f" "$tmp/report.good" > "$w" || return 1
+		sh verify K1 "${args[@]:0:6}"
+		if ! { [ "$rc" = 1 ] &&
+		       [ "$out" = "fixa: FAILED: $w: $want: a damaged report; run scripts/hotfix-build all K1" ]; }; then
+			echo "# $f"
+			cp "$tmp/report.good" "$w"
+			return 1
+		fi
+	done <<-'EOF'
+		.fixes[0].explain.unexpected = "g"|fixes[fixa].explain.unexpected is a string, not an array
+		.fixes[0].explain = ["g"]|fixes[fixa].explain is an array, not an object
+		.fixes[0].verdict = ["applies"]|fixes[fixa].verdict is an array, not a string
+		.fixes[0].reason = 1|fixes[fixa].reason is a number, not a string
+		.fixes[0].proof = "identical"|fixes[fixa].proof is a string, not an object
+		.fixes[0].proof.result = true|fixes[fixa].proof.result is a boolean, not a string
+		.fixes[0].changed_functions = "f"|fixes[fixa].changed_functions is a string, not an array
+		.fixes[0].changed_functions = ["f", 7]|fixes[fixa].changed_functions[1] is a number, not a string
+		.fixes[0].module_path = 42|fixes[fixa].module_path is a number, not a string
+	EOF
+	# no explanation at all: nothing says no undeclared function changed
+	jq 'del(.fixes[0].explain)' "$tmp/report.good" > "$w" &&
+	sh verify K1 "${args[@]:0:6}" && [ "$rc" = 1 ] &&
+	[ "$out" = "fixa: FAILED: $w has no explain.unexpected: the patched module was not explained; run scripts/hotfix-build all K1" ] &&
+	# the report's index is wrong: verify cannot go on, status says so
+	jq '.fixes = {}' "$tmp/report.good" > "$w" &&
+	sh verify K1 "${args[@]:0:6}" && [ "$rc" = 2 ] &&
+	[ "$err" = "storage-hotfix verify: error: $w: not a report: report.fixes is an object, not an array; run scripts/hotfix-build plan K1 again" ] &&
+	sh status --json "${args[@]}" && [ "$rc" = 0 ] &&
+	[ "$(jq -r '[.kernels[0].fixes[].verdict] | join(" ")' <<< "$out")" = "bad-report bad-report" ] &&
+	# one field of one fix: that fix is a bad report, the other is read
+	jq '.fixes[1].verdict = 3' "$tmp/report.good" > "$w" &&
+	sh status --json "${args[@]}" && [ "$rc" = 0 ] &&
+	[ "$(jq -r '[.kernels[0].fixes[].verdict] | join(" ")' <<< "$out")" = "applies bad-report" ] &&
+	[ "$(jq -r '.kernels[0].fixes[1].reason' <<< "$out")" = "$w: fixes[fixb].verdict is a number, not a string; run scripts/hotfix-build plan K1" ] &&
+	cp "$tmp/report.good" "$w"
+}
+
 t_verify_report() {
 	local args w=$tmp/work/K1/report-all.json
 	fake_args &&
@@ -259,5 +304,6 @@ check status-unreadable t_status_unreadable
 check xz-bomb t_xz_bomb
 check verify t_verify
 check verify-report t_verify_report
+check verify-types t_verify_types
 
 finish
