@@ -506,26 +506,27 @@ static size_t sym_bound(const struct ec_sec *t, uint64_t off, bool past)
 	return lo;
 }
 
-/* FUNC/OBJECT symbol starting exactly at off (lowest name wins). */
-static const struct ec_sym *sym_at(const struct ec_sec *t, int64_t off)
-{
-	size_t lo;
+/*
+ * Offsets into a section are unsigned: symbol values and addends come
+ * from the file, so value + addend may be anything; it wraps (defined)
+ * instead of overflowing, and whatever lands past the section's end is
+ * simply not a place in it.
+ */
 
-	if (off < 0)
-		return NULL;
-	lo = sym_bound(t, off, false);
-	return lo < t->nsyms && t->syms[lo]->value == (uint64_t)off ?
-		t->syms[lo] : NULL;
+/* FUNC/OBJECT symbol starting exactly at off (lowest name wins). */
+static const struct ec_sym *sym_at(const struct ec_sec *t, uint64_t off)
+{
+	size_t lo = sym_bound(t, off, false);
+
+	return lo < t->nsyms && t->syms[lo]->value == off ? t->syms[lo] : NULL;
 }
 
 /* Innermost FUNC/OBJECT symbol whose [value, value+size) holds off. */
-static const struct ec_sym *sym_cover(const struct ec_sec *t, int64_t off)
+static const struct ec_sym *sym_cover(const struct ec_sec *t, uint64_t off)
 {
 	size_t lo, steps = 0;
 	const struct ec_sym *best = NULL;
 
-	if (off < 0)
-		return NULL;
 	lo = sym_bound(t, off, true);
 	/* walk back; symbols rarely nest, so a few steps are enough */
 	while (lo-- > 0 && steps++ < 64) {
@@ -533,31 +534,29 @@ static const struct ec_sym *sym_cover(const struct ec_sec *t, int64_t off)
 
 		if (best && s->value != best->value)
 			break;
-		if (s->value + s->size > (uint64_t)off)
+		/* value <= off here; value + size may wrap, the distance not */
+		if (off - s->value < s->size)
 			best = s;
 	}
 	return best;
 }
 
 /* First FUNC/OBJECT symbol starting after off. */
-static const struct ec_sym *sym_next(const struct ec_sec *t, int64_t off)
+static const struct ec_sym *sym_next(const struct ec_sec *t, uint64_t off)
 {
-	size_t lo;
+	size_t lo = sym_bound(t, off, true);
 
-	if (off < 0)
-		return NULL;
-	lo = sym_bound(t, off, true);
 	return lo < t->nsyms ? t->syms[lo] : NULL;
 }
 
-static bool is_start(const struct ec_sec *t, enum tkind k, int64_t off)
+static bool is_start(const struct ec_sec *t, enum tkind k, uint64_t off)
 {
-	if (off < 0 || (uint64_t)off >= t->size)
+	if (off >= t->size)
 		return false;
 	if (k == T_STR)
 		return !off || !t->buf[off - 1];
 	if (k == T_CST)
-		return (uint64_t)off % t->sh.sh_entsize == 0;
+		return off % t->sh.sh_entsize == 0;
 	return sym_at(t, off);
 }
 
@@ -572,11 +571,11 @@ static bool is_start(const struct ec_sec *t, enum tkind k, int64_t off)
  * - other x86 types, and PC-relative data (.long x - .): a as is.
  * - other machines: a, or a+4 when a is mid-entity but a+4 is a start.
  */
-static int64_t target_off(const struct ec_obj *o, const struct ec_sec *rs,
-			  const struct ec_rel *r, const struct ec_sec *t,
-			  enum tkind k, int64_t a)
+static uint64_t target_off(const struct ec_obj *o, const struct ec_sec *rs,
+			   const struct ec_rel *r, const struct ec_sec *t,
+			   enum tkind k, uint64_t a)
 {
-	int i;
+	unsigned int i;
 
 	if (is_x86(o) && (rs->sh.sh_flags & SHF_EXECINSTR) &&
 	    x86_pcrel(o, r->type)) {
@@ -632,7 +631,7 @@ static char *render(const struct ec_obj *o, const struct ec_sec *rs,
 	const struct ec_sym *s, *c;
 	const struct ec_sec *t;
 	enum tkind k;
-	int64_t off;
+	uint64_t off;
 
 	if (!r->sym)
 		return ec_asprintf("*ABS*%+" PRId64, r->addend);
@@ -653,8 +652,8 @@ static char *render(const struct ec_obj *o, const struct ec_sec *rs,
 	if (!s->shndx)
 		return ec_asprintf("%s%+" PRId64, *s->name ? s->name : "*UND*",
 				 r->addend);
-	off = target_off(o, rs, r, t, k, (int64_t)s->value + r->addend);
-	if (off >= 0 && (uint64_t)off < t->size) {
+	off = target_off(o, rs, r, t, k, s->value + (uint64_t)r->addend);
+	if (off < t->size) {
 		if (k == T_STR)
 			return render_str(t, off);
 		if (k == T_CST && t->size - off >= t->sh.sh_entsize)
@@ -664,16 +663,17 @@ static char *render(const struct ec_obj *o, const struct ec_sec *rs,
 			c = sym_cover(t, off);
 		if (!c && off > 0) {	/* end of a function (ORC marks it) */
 			c = sym_cover(t, off - 1);
-			if (c && c->value + c->size != (uint64_t)off)
+			if (c && off - c->value != c->size)
 				c = NULL;
 		}
 		if (!c)		/* padding: belongs to what follows */
 			c = sym_next(t, off);
-		if (c)
+		if (c)	/* before or in c: a small signed distance */
 			return ec_asprintf("%s%+" PRId64, c->name,
-					 off - (int64_t)c->value);
+					 (int64_t)(off - c->value));
 	}
-	return ec_asprintf("%s%+" PRId64, t->label, off);
+	/* nowhere in t: shown signed, so 2^64 - 4 reads -4 */
+	return ec_asprintf("%s%+" PRId64, t->label, (int64_t)off);
 }
 
 static const char *target(const struct ec_obj *o, const struct ec_sec *rs,
@@ -705,13 +705,17 @@ static size_t rel_lb(const struct ec_sec *s, uint64_t off)
 }
 
 /* Same symbol and offset at ta in sa and at tb in sb? */
-static bool same_place(const struct ec_sec *sa, int64_t ta, const struct ec_sec *sb,
-		       int64_t tb)
+static bool same_place(const struct ec_sec *sa, uint64_t ta,
+		       const struct ec_sec *sb, uint64_t tb)
 {
-	const struct ec_sym *p = sym_cover(sa, ta), *q = sym_cover(sb, tb);
+	const struct ec_sym *p, *q;
 
+	if (ta >= sa->size || tb >= sb->size)
+		return false;
+	p = sym_cover(sa, ta);
+	q = sym_cover(sb, tb);
 	return p && q && !strcmp(p->name, q->name) &&
-	       (uint64_t)ta - p->value == (uint64_t)tb - q->value;
+	       ta - p->value == tb - q->value;
 }
 
 static int64_t le32(const unsigned char *p)
@@ -743,8 +747,8 @@ static uint64_t same_rel32(const struct ec_sec *sa, uint64_t xa,
 				     (q && (c & 0xf0) == 0x80 &&
 				      pa[q - 1] == 0x0f && pb[q - 1] == 0x0f)))
 			continue;
-		if (same_place(sa, xa + q + 5 + le32(pa + q + 1),
-			       sb, xb + q + 5 + le32(pb + q + 1)))
+		if (same_place(sa, xa + q + 5 + (uint64_t)le32(pa + q + 1),
+			       sb, xb + q + 5 + (uint64_t)le32(pb + q + 1)))
 			return q + 5;
 	}
 	return 0;
@@ -1216,6 +1220,180 @@ void ec_sections_free(struct ec_sections *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* ---- funcs: code no function covers ---- */
+
+/*
+ * Sections of function code: .text, .text.*, .init.text... (not
+ * .altinstr_replacement and the like: code without symbols by design,
+ * whose changes belong to the tables that point at it).
+ */
+static bool func_code(const struct ec_sec *s)
+{
+	size_t n = strlen(s->name);
+
+	return (s->sh.sh_flags & SHF_EXECINSTR) && s->buf &&
+	       (!strcmp(s->name, ".text") || !strncmp(s->name, ".text.", 6) ||
+		(n > 5 && !strcmp(s->name + n - 5, ".text")));
+}
+
+/*
+ * Bytes the assembler pads code with: on x86 the NOP forms (90, 66 90,
+ * 0f 1f 00 ... 66 2e 0f 1f 84 00 00 00 00 00) and int3, on i386 also the
+ * lea/mov NOPs of older binutils (89 f6, 8d 76 00, 8d b4 26 00 00 00 00,
+ * 8d bc 27 ...); zero elsewhere.  Judged byte by byte, to trim the ends
+ * of a range: real code nearly always has other bytes, and a wrong guess
+ * only narrows a range both files would still have to match.
+ */
+static bool pad_byte(const struct ec_obj *o, unsigned char c)
+{
+	static const unsigned char x86[] = {
+		0x00, 0x0f, 0x1f, 0x2e, 0x40, 0x44, 0x66, 0x80, 0x84, 0x90,
+		0xcc,
+	};
+	static const unsigned char i386[] = {
+		0x26, 0x27, 0x74, 0x76, 0x89, 0x8d, 0xb4, 0xb6, 0xbc, 0xbf,
+		0xf6,
+	};
+
+	if (!is_x86(o))
+		return !c;
+	return memchr(x86, c, sizeof(x86)) ||
+	       (o->eh.e_machine == EM_386 && memchr(i386, c, sizeof(i386)));
+}
+
+struct gap {
+	uint64_t s, e;		/* [s, e), padding trimmed off both ends */
+};
+
+/* Ranges of s that no FUNC symbol covers and that hold more than padding. */
+static struct gap *code_gaps(const struct ec_obj *o, const struct ec_sec *s,
+			     size_t *np)
+{
+	struct gap *v = NULL;
+	uint64_t pos = 0, b, e;
+	size_t i, n = 0;
+
+	for (i = 0; i <= s->nsyms; i++) {
+		const struct ec_sym *y = i < s->nsyms ? s->syms[i] : NULL;
+
+		/* syms is sorted by value; a bad size covers nothing */
+		if (y && (y->type != STT_FUNC || !y->size ||
+			  y->value > s->size || s->size - y->value < y->size))
+			continue;
+		b = pos;
+		e = y ? y->value : s->size;
+		while (b < e && pad_byte(o, s->buf[b]))
+			b++;
+		while (e > b && pad_byte(o, s->buf[e - 1]))
+			e--;
+		if (b < e) {
+			v = ec_realloc(v, n + 1, sizeof(*v));
+			v[n++] = (struct gap){ b, e };
+		}
+		if (y && y->value + y->size > pos)
+			pos = y->value + y->size;
+	}
+	*np = n;
+	return v;
+}
+
+static char *gap_where(const struct gap *x, const struct gap *y)
+{
+	if (x->s == y->s && x->e == y->e)
+		return ec_asprintf("0x%" PRIx64 "-0x%" PRIx64, x->s, x->e - 1);
+	return ec_asprintf("0x%" PRIx64 "-0x%" PRIx64 " in A, 0x%" PRIx64
+			   "-0x%" PRIx64 " in B", x->s, x->e - 1, y->s,
+			   y->e - 1);
+}
+
+/* Compare the uncovered code of sa and sb (either may be NULL), in order. */
+static void sec_gaps(struct ec_obj *a, struct ec_sec *sa, struct ec_obj *b,
+		     struct ec_sec *sb, struct ec_names *errs)
+{
+	size_t na = 0, nb = 0, k, i;
+	struct gap *ga = sa ? code_gaps(a, sa, &na) : NULL;
+	struct gap *gb = sb ? code_gaps(b, sb, &nb) : NULL;
+	const char *label = sa ? sa->label : sb->label;
+	char *where, *line;
+
+	for (k = 0; k < na || k < nb; k++) {
+		struct gap x, y;
+		uint64_t len;
+
+		if (k >= na || k >= nb) {
+			x = k < na ? ga[k] : gb[k];
+			line = ec_asprintf("section %s: code at 0x%" PRIx64
+					   "-0x%" PRIx64 " in %s has no "
+					   "counterpart in %s, and no function "
+					   "symbol covers it: cannot tell which "
+					   "function changed", label, x.s,
+					   x.e - 1, k < na ? "A" : "B",
+					   k < na ? "B" : "A");
+			ec_names_add(errs, line);
+			free(line);
+			continue;
+		}
+		x = ga[k];
+		y = gb[k];
+		len = x.e - x.s;
+		if (len == y.e - y.s &&
+		    !cmp_range(a, sa, x.s, b, sb, y.s, len))
+			continue;
+		if (len == y.e - y.s) {
+			/* narrow to the bytes that differ, if any do */
+			for (i = 0; i < len && sa->buf[x.s + i] ==
+					       sb->buf[y.s + i]; i++)
+				;
+			if (i < len) {
+				while (sa->buf[x.e - 1] == sb->buf[y.e - 1]) {
+					x.e--;
+					y.e--;
+				}
+				x.s += i;
+				y.s += i;
+			}
+		}
+		where = gap_where(&x, &y);
+		line = ec_asprintf("section %s: code at %s differs and no "
+				   "function symbol covers it: cannot tell "
+				   "which function changed", label, where);
+		ec_names_add(errs, line);
+		free(line);
+		free(where);
+	}
+	free(ga);
+	free(gb);
+}
+
+/* Every function-code section of a and b, matched by label. */
+static void check_gaps(struct ec_obj *a, struct ec_obj *b,
+		       struct ec_names *errs)
+{
+	size_t na, nb, i = 0, j = 0;
+	struct ec_sec **va = compared_secs(a, &na), **vb = compared_secs(b, &nb);
+
+	while (i < na || j < nb) {
+		struct ec_sec *sa = i < na ? va[i] : NULL;
+		struct ec_sec *sb = j < nb ? vb[j] : NULL;
+		int c = !sa ? 1 : !sb ? -1 : strcmp(sa->name, sb->name);
+
+		if (sa && sb && !c)
+			c = (sa->occ > sb->occ) - (sa->occ < sb->occ);
+		if (c <= 0)
+			i++;
+		if (c >= 0)
+			j++;
+		if (c < 0 || (sb && !func_code(sb)))
+			sb = NULL;
+		if (c > 0 || (sa && !func_code(sa)))
+			sa = NULL;
+		if (sa || sb)
+			sec_gaps(a, sa, b, sb, errs);
+	}
+	free(va);
+	free(vb);
+}
+
 /* ---- funcs ---- */
 
 size_t ec_funcs(struct ec_obj *a, struct ec_obj *b, struct ec_funcs *r)
@@ -1260,6 +1438,7 @@ size_t ec_funcs(struct ec_obj *a, struct ec_obj *b, struct ec_funcs *r)
 	}
 	fns_free(fa, na);
 	fns_free(fb, nb);
+	check_gaps(a, b, &r->errors);
 	return r->changed.n + r->added.n + r->removed.n;
 }
 
@@ -1289,11 +1468,12 @@ void ec_funcs_free(struct ec_funcs *r)
 	ec_names_free(&r->added);
 	ec_names_free(&r->removed);
 	ec_names_free(&r->lines);
+	ec_names_free(&r->errors);
 }
 
 /* ---- helpers for listings ---- */
 
-const struct ec_sym *ec_sym_cover(const struct ec_sec *t, int64_t off)
+const struct ec_sym *ec_sym_cover(const struct ec_sec *t, uint64_t off)
 {
 	return sym_cover(t, off);
 }

@@ -116,12 +116,19 @@ void ec_sections_free(struct ec_sections *r);
 struct ec_funcs {
 	struct ec_names changed, added, removed;	/* by key, sorted */
 	struct ec_names lines;	/* "changed: f", ... in key order */
+	/*
+	 * Code that differs where no FUNC symbol covers it (a stripped
+	 * object): no function can be named, so the answer is unknown.
+	 * One line per place, naming the section and the offsets.
+	 */
+	struct ec_names errors;
 };
 
 /*
  * Functions changed, added, removed from a to b; a function is keyed by
  * its name, or name@section[#k] when the name is not unique.  Returns the
- * number of changed + added + removed.
+ * number of changed + added + removed; if r->errors is not empty, that
+ * number is not the whole answer and callers must fail.
  */
 size_t ec_funcs(struct ec_obj *a, struct ec_obj *b, struct ec_funcs *r);
 /* kodiff's "funcs" output, text or JSON */
@@ -129,7 +136,7 @@ void ec_funcs_print(FILE *f, const struct ec_funcs *r, bool json);
 void ec_funcs_free(struct ec_funcs *r);
 
 /* Lower-level helpers, for kodiff's listing commands. */
-const struct ec_sym *ec_sym_cover(const struct ec_sec *t, int64_t off);
+const struct ec_sym *ec_sym_cover(const struct ec_sec *t, uint64_t off);
 const char *ec_target(const struct ec_obj *o, const struct ec_sec *rs,
 		      struct ec_rel *r);
 size_t ec_rel_lb(const struct ec_sec *s, uint64_t off);

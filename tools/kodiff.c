@@ -54,8 +54,15 @@ static int cmd_sections(struct ec_obj *a, struct ec_obj *b, bool json)
 static int cmd_funcs(struct ec_obj *a, struct ec_obj *b, bool json)
 {
 	struct ec_funcs r;
-	size_t n = ec_funcs(a, b, &r);
+	size_t n = ec_funcs(a, b, &r), i;
 
+	/* code no symbol covers differs: "0 changed" would be a lie */
+	if (r.errors.n) {
+		for (i = 0; i < r.errors.n; i++)
+			fprintf(stderr, "kodiff: %s\n", r.errors.v[i]);
+		ec_funcs_free(&r);
+		return 2;
+	}
 	ec_funcs_print(stdout, &r, json);
 	ec_funcs_free(&r);
 	return n ? 1 : 0;
@@ -159,9 +166,9 @@ static const char *export_name(const struct ec_obj *o, const struct ec_sym *s)
 }
 
 /* NUL-terminated string at off in t, or NULL. */
-static const char *sec_str(const struct ec_sec *t, int64_t off)
+static const char *sec_str(const struct ec_sec *t, uint64_t off)
 {
-	if (!t->buf || off < 0 || (uint64_t)off >= t->size ||
+	if (!t->buf || off >= t->size ||
 	    !memchr(t->buf + off, 0, t->size - off))
 		return NULL;
 	return (const char *)t->buf + off;
@@ -212,7 +219,7 @@ static const char *export_ns(const struct ec_obj *o, const struct ec_sym *s,
 		r = &t->rels[i];
 		rs = r->sym && r->sym < o->nsyms ? &o->syms[r->sym] : NULL;
 		str = rs && rs->shndx ? sec_str(&o->secs[rs->shndx],
-				(int64_t)rs->value + r->addend) : NULL;
+				rs->value + (uint64_t)r->addend) : NULL;
 		if (!str)
 			fail("%s: corrupt ELF file: namespace of %s points "
 			     "nowhere", o->path, s->name);
@@ -397,7 +404,9 @@ static void usage(FILE *f, int rc)
 	      "            relocations; exit 0 if identical, 1 if not\n"
 	      "  funcs     functions changed/added/removed from A to B; code\n"
 	      "            plus relocation targets resolved by meaning (string\n"
-	      "            contents, symbol+offset); exit 0 if none, 1 if any\n"
+	      "            contents, symbol+offset); exit 0 if none, 1 if any;\n"
+	      "            code that differs where no function symbol covers\n"
+	      "            it (stripped objects) is an error\n"
 	      "  symbols   list FUNC symbols: section offset size bind name\n"
 	      "  relocs    list relocations: place, type, resolved target\n"
 	      "  exports   list exported symbols, sorted by name:\n"

@@ -42,14 +42,24 @@ elapsed() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # run_logged LOG CMD...: run a long command with its output in LOG; on
 # failure show the log's tail, because the cause is usually at the end.
+# LOG is opened as given (following symlinks): a path in a folder of
+# ours, or one from new_log.
 run_logged() {
 	local log=$1
 	shift
 	if ! "$@" >"$log" 2>&1; then
-		warn "command failed: $*"
+		warn "command failed: $* (log: $log)"
 		tail -n 25 "$log" >&2
 		return 1
 	fi
+}
+
+# new_log NAME: print the path of a new empty log file, private to us
+# (mktemp: 0600, a name no one could guess and plant a symlink at first)
+# in $TMPDIR or /tmp. Root writing to a fixed name there would overwrite
+# whatever another user had linked it to.
+new_log() {
+	mktemp "${TMPDIR:-/tmp}/storage-hotfix-$1.XXXXXX"
 }
 
 # sha256_of FILE

@@ -21,7 +21,8 @@ static int diff_usage(FILE *f, int rc)
 	      "strings, so code that merely moved is not reported.  A module\n"
 	      "signature appended to a file is ignored.\n"
 	      "  --json   {\"changed\":[...],\"added\":[...],\"removed\":[...]}\n"
-	      "Exit 0 if none, 1 if any, 2 on errors.\n", f);
+	      "Exit 0 if none, 1 if any, 2 on errors (code that differs where no\n"
+	      "function symbol covers it, as in stripped modules, is one).\n", f);
 	return rc;
 }
 
@@ -36,7 +37,8 @@ int cmd_diff(int argc, char **argv)
 	struct ec_funcs r;
 	bool json = false;
 	char *err = NULL;
-	size_t n;
+	size_t n, i;
+	bool failed;
 	int c;
 
 	optind = 1;
@@ -65,10 +67,18 @@ int cmd_diff(int argc, char **argv)
 		return 2;
 	}
 	n = ec_funcs(&a, &b, &r);
-	ec_funcs_print(stdout, &r, json);
+	/* code no symbol covers differs: "0 changed" would be a lie */
+	for (i = 0; i < r.errors.n; i++)
+		fprintf(stderr, "storage-hotfix diff: error: %s\n",
+			r.errors.v[i]);
+	if (!r.errors.n)
+		ec_funcs_print(stdout, &r, json);
+	failed = r.errors.n > 0;
 	ec_funcs_free(&r);
 	ec_free(&a);
 	ec_free(&b);
+	if (failed)
+		return 2;
 	if (fflush(stdout) || ferror(stdout)) {
 		perror("storage-hotfix diff: error: writing the output");
 		return 2;

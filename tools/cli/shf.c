@@ -464,9 +464,11 @@ int shf_report_load(const char *work, const char *kver,
 		    struct shf_report *r, char **err)
 {
 	static const char *const steps[] = { "all", "explain", "plan" };
+	struct json_object *fixes, *e;
+	char *p, *why = NULL;
 	struct stat st;
-	size_t i;
-	char *p;
+	size_t i, n;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
@@ -491,6 +493,29 @@ int shf_report_load(const char *work, const char *kver,
 		shf_report_free(r);
 		return -1;
 	}
+	/* the index every reader relies on: fixes[] of objects with an id */
+	rc = shf_json_get(r->root, "report", "fixes", json_type_array,
+			  &fixes, &why);
+	n = rc ? 0 : json_object_array_length(fixes);
+	for (i = 0; !rc && i < n; i++) {
+		p = ec_asprintf("fixes[%zu]", i);
+		rc = shf_json_get(json_object_array_get_idx(fixes, i), p, "",
+				  json_type_object, &e, &why);
+		if (!rc)
+			rc = shf_json_get(e, p, "id", json_type_string, &e,
+					  &why);
+		if (rc > 0)
+			why = ec_asprintf("%s has no id", p);
+		free(p);
+	}
+	if (rc) {
+		*err = ec_asprintf("%s: not a report: %s; run "
+				    "scripts/hotfix-build plan %s again",
+				    r->path, why ?: "it has no fixes", kver);
+		free(why);
+		shf_report_free(r);
+		return -1;
+	}
 	return 0;
 }
 
@@ -504,30 +529,81 @@ void shf_report_free(struct shf_report *r)
 
 struct json_object *shf_report_fix(const struct shf_report *r, const char *id)
 {
-	struct json_object *fixes, *e;
+	struct json_object *fixes, *e, *v;
 	size_t i, n;
 
-	if (!r->root || !json_object_object_get_ex(r->root, "fixes", &fixes) ||
-	    !json_object_is_type(fixes, json_type_array))
+	/* shf_report_load() checked the types */
+	if (!r->root || !json_object_object_get_ex(r->root, "fixes", &fixes))
 		return NULL;
 	n = json_object_array_length(fixes);
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(fixes, i);
-		if (json_object_is_type(e, json_type_object) &&
-		    shf_json_str(e, "id") && !strcmp(shf_json_str(e, "id"), id))
+		if (json_object_object_get_ex(e, "id", &v) &&
+		    !strcmp(json_object_get_string(v), id))
 			return e;
 	}
 	return NULL;
 }
 
-const char *shf_json_str(struct json_object *o, const char *key)
+static const char *json_type_a(json_type t)
 {
-	struct json_object *v;
+	switch (t) {
+	case json_type_null:
+		return "null";
+	case json_type_boolean:
+		return "a boolean";
+	case json_type_double:
+	case json_type_int:
+		return "a number";
+	case json_type_object:
+		return "an object";
+	case json_type_array:
+		return "an array";
+	case json_type_string:
+		return "a string";
+	}
+	return "of an unknown type";
+}
 
-	if (!o || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
+int shf_json_get(struct json_object *o, const char *name, const char *path,
+		 json_type t, struct json_object **v, char **err)
+{
+	const char *key = path, *dot;
+	char *k;
+	bool found;
+
+	*v = NULL;
+	/* walk the objects on the way: a.b.c is c of b of a */
+	while (o && *key) {
+		if (!json_object_is_type(o, json_type_object)) {
+			/* the keys walked so far name o */
+			*err = key > path ?
+				ec_asprintf("%s.%.*s is %s, not an object",
+					    name, (int)(key - path - 1), path,
+					    json_type_a(json_object_get_type(o))) :
+				ec_asprintf("%s is %s, not an object", name,
+					    json_type_a(json_object_get_type(o)));
+			return -1;
+		}
+		dot = strchr(key, '.');
+		k = dot ? ec_asprintf("%.*s", (int)(dot - key), key) :
+			shf_strdup(key);
+		found = json_object_object_get_ex(o, k, &o);
+		free(k);
+		if (!found)
+			return 1;
+		key = dot ? dot + 1 : key + strlen(key);
+	}
+	if (!o)		/* absent, or JSON null */
+		return 1;
+	if (!json_object_is_type(o, t)) {
+		*err = ec_asprintf("%s%s%s is %s, not %s", name, *path ? "." : "",
+				    path, json_type_a(json_object_get_type(o)),
+				    json_type_a(t));
+		return -1;
+	}
+	*v = o;
+	return 0;
 }
 
 /* ---- module files ---- */
@@ -544,6 +620,7 @@ static int xz_to_memfd(int in, const char *path, char **err)
 	lzma_stream z = LZMA_STREAM_INIT;
 	unsigned char ibuf[65536], obuf[65536];
 	lzma_action act = LZMA_RUN;
+	uint64_t total = 0;
 	lzma_ret ret;
 	int out;
 	ssize_t n;
@@ -553,7 +630,9 @@ static int xz_to_memfd(int in, const char *path, char **err)
 		*err = ec_asprintf("%s: memfd: %s", path, strerror(errno));
 		return -1;
 	}
-	if (lzma_stream_decoder(&z, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+	/* dictionary up to the output limit, plus the decoder's own state */
+	if (lzma_stream_decoder(&z, SHF_KO_MAX + (1 << 20),
+				LZMA_CONCATENATED) != LZMA_OK) {
 		*err = ec_asprintf("%s: cannot start the xz decoder", path);
 		close(out);
 		return -1;
@@ -574,6 +653,16 @@ static int xz_to_memfd(int in, const char *path, char **err)
 		if (!z.avail_out || ret == LZMA_STREAM_END) {
 			size_t have = sizeof(obuf) - z.avail_out;
 
+			total += have;
+			if (total > SHF_KO_MAX) {
+				*err = ec_asprintf("%s: refused: decompresses to "
+						    "more than %llu MiB, larger "
+						    "than any kernel module",
+						    path, SHF_KO_MAX >> 20);
+				lzma_end(&z);
+				close(out);
+				return -1;
+			}
 			if (write(out, obuf, have) != (ssize_t)have)
 				goto io;
 			z.next_out = obuf;
@@ -581,6 +670,15 @@ static int xz_to_memfd(int in, const char *path, char **err)
 		}
 		if (ret == LZMA_STREAM_END)
 			break;
+		if (ret == LZMA_MEMLIMIT_ERROR) {
+			*err = ec_asprintf("%s: refused: its xz dictionary is "
+					    "larger than %llu MiB, larger than "
+					    "any kernel module", path,
+					    SHF_KO_MAX >> 20);
+			lzma_end(&z);
+			close(out);
+			return -1;
+		}
 		if (ret != LZMA_OK) {
 			*err = ec_asprintf("%s: corrupt xz data (lzma error %d)",
 					    path, (int)ret);
@@ -741,12 +839,31 @@ int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
 {
 	struct kmod_module *mod = NULL;
 	struct kmod_list *list = NULL, *l;
+	unsigned char magic[SELFMAG];
+	char *fdpath;
 	int r, fd;
 
 	memset(mi, 0, sizeof(*mi));
-	r = kmod_module_new_from_path(ctx, path, &mod);
+	fd = shf_ko_open(path, err);
+	if (fd < 0)
+		return -1;
+	/*
+	 * libkmod gets plain ELF only: it recognizes compressed data by its
+	 * magic, whatever the name, and would expand it without a limit.
+	 */
+	if (pread(fd, magic, SELFMAG, 0) != SELFMAG ||
+	    memcmp(magic, ELFMAG, SELFMAG)) {
+		*err = ec_asprintf("%s: cannot read modinfo: not an ELF file",
+				    path);
+		close(fd);
+		return -1;
+	}
+	fdpath = ec_asprintf("/proc/self/fd/%d", fd);
+	r = kmod_module_new_from_path(ctx, fdpath, &mod);
+	free(fdpath);
 	if (r < 0) {
 		*err = ec_asprintf("%s: %s", path, strerror(-r));
+		close(fd);
 		return -1;
 	}
 	r = kmod_module_get_info(mod, &list);
@@ -754,6 +871,7 @@ int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
 		*err = ec_asprintf("%s: cannot read modinfo: %s", path,
 				    strerror(-r));
 		kmod_module_unref(mod);
+		close(fd);
 		return -1;
 	}
 	kmod_list_foreach(l, list) {
@@ -772,11 +890,6 @@ int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
 	}
 	kmod_module_info_free_list(list);
 	kmod_module_unref(mod);
-	fd = shf_ko_open(path, err);
-	if (fd < 0) {
-		shf_modinfo_free(mi);
-		return -1;
-	}
 	shf_elf_build_id(fd, &mi->build_id);	/* none is not an error */
 	close(fd);
 	return 0;

@@ -7,11 +7,11 @@
 #ifndef STORAGE_HOTFIX_SHF_H
 #define STORAGE_HOTFIX_SHF_H
 
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
-struct json_object;
 struct kmod_ctx;
 
 /* ---- small helpers ---- */
@@ -80,7 +80,9 @@ struct shf_report {
 
 /*
  * The newest of WORK/KVER/report-{all,explain,plan}.json.  0 (r->path
- * NULL if none exists), or -1 with *err if the newest cannot be parsed.
+ * NULL if none exists), or -1 with *err if the newest cannot be parsed
+ * or is no report: an object whose fixes is an array of objects, each
+ * with a string id.
  */
 int shf_report_load(const char *work, const char *kver,
 		    struct shf_report *r, char **err);
@@ -88,14 +90,31 @@ void shf_report_free(struct shf_report *r);
 /* The fixes[] entry with this id, or NULL. */
 struct json_object *shf_report_fix(const struct shf_report *r,
 				   const char *id);
-/* String member of an object, or NULL. */
-const char *shf_json_str(struct json_object *o, const char *key);
+
+/*
+ * Every report field is read through this, so that a wrong type is said,
+ * not taken for "absent" or coerced: the member at path (keys joined by
+ * '.'; "" for o itself) of o, which must have type t.  name names o in
+ * messages ("fixes[nvme-loop-shutdown]").  0 with *v set; 1 if absent or
+ * null (*v NULL); -1 with *err "NAME.PATH is a string, not an array" when
+ * it, or an object on the way, has another type.
+ */
+int shf_json_get(struct json_object *o, const char *name, const char *path,
+		 json_type t, struct json_object **v, char **err);
 
 /* ---- module files ---- */
 
 /*
+ * The most a compressed module may expand to.  Real modules are below
+ * 10 MiB; a few KB of xz can claim gigabytes, so decompression stops here
+ * (and so does the decoder's memory: no dictionary needs to be larger).
+ */
+#define SHF_KO_MAX (64ULL << 20)
+
+/*
  * An fd reading the ELF of a module file: the file itself, or for .ko.xz
- * a memfd holding it decompressed.  -1 with *err.
+ * a memfd holding it decompressed (at most SHF_KO_MAX bytes).  -1 with
+ * *err.
  */
 int shf_ko_open(const char *path, char **err);
 
@@ -130,7 +149,11 @@ struct shf_modinfo {
 	struct shf_build_id build_id;
 };
 
-/* Read a module file's modinfo (libkmod) and build-id; 0 or -1 with *err. */
+/*
+ * Read a module file's modinfo (libkmod) and build-id; 0 or -1 with *err.
+ * libkmod reads what shf_ko_open() made, never the compressed file: it
+ * would decompress without a limit.
+ */
 int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
 		     struct shf_modinfo *mi, char **err);
 void shf_modinfo_free(struct shf_modinfo *mi);

@@ -64,6 +64,29 @@ static bool stamp_is(const char *stamp, const char *id)
 	       (!stamp[n] || stamp[n] == ' ');
 }
 
+/*
+ * A string field of the fix's report entry: 0 (*s NULL if absent), or -1
+ * after making the row a bad-report that names the field and its type.
+ */
+static int field(struct row *r, const struct shf_report *rep,
+		 struct json_object *e, const char *key, const char **s)
+{
+	char *name = ec_asprintf("fixes[%s]", r->fix->id), *err = NULL;
+	struct json_object *v;
+	int rc = shf_json_get(e, name, key, json_type_string, &v, &err);
+
+	free(name);
+	*s = rc ? NULL : json_object_get_string(v);
+	if (rc >= 0)
+		return 0;
+	r->verdict = "bad-report";
+	r->reason = r->own_reason = ec_asprintf(
+		"%s: %s; run scripts/hotfix-build plan %s", rep->path, err,
+		r->kver);
+	free(err);
+	return -1;
+}
+
 static void fill_row(struct row *r, const struct shf_opts *o,
 		     struct kmod_ctx *ctx, const struct shf_report *rep,
 		     const char *rep_err, const struct shf_secure *sec)
@@ -87,10 +110,11 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 		r->reason = r->own_reason = ec_asprintf(
 			"%s has no entry for %s: run scripts/hotfix-build plan %s",
 			rep->path, r->fix->id, r->kver);
-	} else {
-		r->verdict = shf_json_str(e, "verdict") ?: "unknown";
-		r->reason = shf_json_str(e, "reason") ?: "";
-		r->module_path = shf_json_str(e, "module_path");
+	} else if (!field(r, rep, e, "verdict", &r->verdict) &&
+		   !field(r, rep, e, "reason", &r->reason) &&
+		   !field(r, rep, e, "module_path", &r->module_path)) {
+		r->verdict = r->verdict ?: "unknown";
+		r->reason = r->reason ?: "";
 	}
 	if (r->module_path) {
 		r->built = shf_is_file(r->module_path);
@@ -345,9 +369,9 @@ int cmd_status(int argc, char **argv)
 		if (journal) {
 			js = json_object_new_object();
 			json_object_object_add(js, "path", jstr(jpath));
-			json_object_object_add(js, "fix", jstr(shf_json_str(journal, "fix")));
-			json_object_object_add(js, "direction", jstr(shf_json_str(journal, "direction")));
-			json_object_object_add(js, "phase", jstr(shf_json_str(journal, "phase")));
+			json_object_object_add(js, "fix", jstr(jstring(journal, "fix")));
+			json_object_object_add(js, "direction", jstr(jstring(journal, "direction")));
+			json_object_object_add(js, "phase", jstr(jstring(journal, "phase")));
 		}
 		json_object_object_add(out, "swap_journal", js);
 		jk = json_object_new_array();
@@ -418,8 +442,8 @@ int cmd_status(int argc, char **argv)
 		if (journal)
 			printf("* an interrupted swap of %s (%s, phase %s) is in %s: run `storage-hotfix recover` "
 			       "(it brings back the module that ran before and its state)\n",
-			       shf_json_str(journal, "fix") ?: "?", shf_json_str(journal, "direction") ?: "?",
-			       shf_json_str(journal, "phase") ?: "?", jpath);
+			       jstring(journal, "fix") ?: "?", jstring(journal, "direction") ?: "?",
+			       jstring(journal, "phase") ?: "?", jpath);
 	}
 	json_object_put(journal);
 	free(jpath);

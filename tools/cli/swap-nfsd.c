@@ -388,7 +388,7 @@ static int nf_load(struct swap_ctx *c, void *priv, json_object *st)
 	size_t i, j;
 
 	(void)c;
-	if (!json_object_is_type(t, json_type_int) || !shf_json_str(st, "versions") || !md ||
+	if (!json_object_is_type(t, json_type_int) || !jstring(st, "versions") || !md ||
 	    json_object_array_length(md) > MAX_MOUNTD) {
 		swap_err("nfsd: the journal's server state is not readable");
 		return -EINVAL;
@@ -398,9 +398,9 @@ static int nf_load(struct swap_ctx *c, void *priv, json_object *st)
 	p->mounted = jbool(st, "mounted");
 	p->cld = jbool(st, "nfsdcld");
 	p->threads = json_object_get_int(t);
-	xsnprintf(p->versions, sizeof(p->versions), "%s", shf_json_str(st, "versions"));
-	xsnprintf(p->lease, sizeof(p->lease), "%s", shf_json_str(st, "lease") ?: "");
-	xsnprintf(p->grace, sizeof(p->grace), "%s", shf_json_str(st, "grace") ?: "");
+	xsnprintf(p->versions, sizeof(p->versions), "%s", jstring(st, "versions"));
+	xsnprintf(p->lease, sizeof(p->lease), "%s", jstring(st, "lease") ?: "");
+	xsnprintf(p->grace, sizeof(p->grace), "%s", jstring(st, "grace") ?: "");
 	for (i = 0; i < json_object_array_length(md); i++) {
 		json_object *argv = json_object_array_get_idx(md, i);
 		size_t off = 0;

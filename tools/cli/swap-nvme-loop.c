@@ -279,7 +279,7 @@ int loop_ctrls_from_json(json_object *a, struct loop_ctrl *out, int max)
 		return -E2BIG;
 	for (i = 0; i < n; i++) {
 		json_object *o = json_object_array_get_idx(a, i);
-		const char *name = shf_json_str(o, "controller"), *nqn = shf_json_str(o, "subsysnqn"), *opts = shf_json_str(o, "options");
+		const char *name = jstring(o, "controller"), *nqn = jstring(o, "subsysnqn"), *opts = jstring(o, "options");
 
 		if (!name || !nqn || !opts)
 			return -EINVAL;
@@ -316,9 +316,9 @@ int loop_ports_from_json(json_object *a, struct loop_port *out, int max)
 	for (i = 0; i < n; i++) {
 		json_object *o = json_object_array_get_idx(a, i), *l = jarr(o, "subsystems");
 
-		if (!shf_json_str(o, "port") || !l || json_object_array_length(l) > MAX_LOOP_LINKS)
+		if (!jstring(o, "port") || !l || json_object_array_length(l) > MAX_LOOP_LINKS)
 			return -EINVAL;
-		xsnprintf(out[i].dir, sizeof(out[i].dir), "%s", shf_json_str(o, "port"));
+		xsnprintf(out[i].dir, sizeof(out[i].dir), "%s", jstring(o, "port"));
 		out[i].nlinks = 0;
 		for (j = 0; j < json_object_array_length(l); j++) {
 			json_object *v = json_object_array_get_idx(l, j);

@@ -731,6 +731,15 @@ void state_remove(const struct swap_ctx *c, const char *file)
 		fsync_dir(c->state_dir);
 }
 
+const char *jstring(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
 json_object *jarr(json_object *o, const char *key)
 {
 	json_object *v;
@@ -1100,8 +1109,8 @@ static json_object *journal_new(const struct swap_ctx *c, const char *fix, const
 
 static void journal_say_refusal(const struct swap_ctx *c, json_object *j)
 {
-	swap_err("an interrupted swap of %s (%s, phase %s, pid %d) is in %s/%s", shf_json_str(j, "fix") ?: "?",
-		 shf_json_str(j, "direction") ?: "?", shf_json_str(j, "phase") ?: "?",
+	swap_err("an interrupted swap of %s (%s, phase %s, pid %d) is in %s/%s", jstring(j, "fix") ?: "?",
+		 jstring(j, "direction") ?: "?", jstring(j, "phase") ?: "?",
 		 json_object_get_int(json_object_object_get(j, "pid")), c->state_dir, SWAP_JOURNAL);
 	fprintf(stderr, "  run `storage-hotfix recover` first: it brings back the module that ran before and its "
 		"state\n");
@@ -1340,8 +1349,8 @@ static int rollback_one(struct swap_ctx *c, const char *fix, const struct swap_d
 
 	xsnprintf(f, sizeof(f), "last-%s.json", d->module);
 	o = state_read(c, f);
-	pp = shf_json_str(o, "previous_path");
-	pid = shf_json_str(o, "previous_build_id");
+	pp = jstring(o, "previous_path");
+	pid = jstring(o, "previous_build_id");
 	if (!pp || !pid) {
 		swap_say("%s: no swap recorded in %s/%s: nothing to roll back", fix, c->state_dir, f);
 		json_object_put(o);
@@ -1357,7 +1366,7 @@ static int rollback_one(struct swap_ctx *c, const char *fix, const struct swap_d
 		return 0;
 	}
 	/* the file loaded by the swap, to come back to if this fails */
-	xsnprintf(hint, sizeof(hint), "%s", shf_json_str(o, "loaded_path") ?: "");
+	xsnprintf(hint, sizeof(hint), "%s", jstring(o, "loaded_path") ?: "");
 	json_object_put(o);
 	c->module_override = prev;
 	c->running_hint = hint;
@@ -1401,13 +1410,13 @@ static int recover(struct swap_ctx *c)
 		swap_say("recover: no interrupted swap (no %s)", p);
 		return 0;
 	}
-	phase = shf_json_str(j, "phase");
-	fix = shf_json_str(j, "fix");
-	d = driver_named(shf_json_str(j, "driver"));
+	phase = jstring(j, "phase");
+	fix = jstring(j, "fix");
+	d = driver_named(jstring(j, "driver"));
 	b = json_object_object_get(j, "before");
 	st = json_object_object_get(j, "state");
 	deplist = jarr(j, "dependents");
-	if (!phase || !fix || !d || !shf_json_str(b, "path") || !shf_json_str(b, "build_id") || !shf_json_str(b, "parameters") ||
+	if (!phase || !fix || !d || !jstring(b, "path") || !jstring(b, "build_id") || !jstring(b, "parameters") ||
 	    !json_object_is_type(st, json_type_object) || !deplist) {
 		swap_err("the journal %s/%s lacks a field recover needs (phase, fix, driver, before, state, "
 			 "dependents): restore by hand", c->state_dir, SWAP_JOURNAL);
@@ -1415,20 +1424,20 @@ static int recover(struct swap_ctx *c)
 		return -EINVAL;
 	}
 	xsnprintf(m.name, sizeof(m.name), "%s", d->module);
-	xsnprintf(m.prev_path, sizeof(m.prev_path), "%s", shf_json_str(b, "path"));
-	xsnprintf(m.running_id, sizeof(m.running_id), "%s", shf_json_str(b, "build_id"));
-	xsnprintf(m.params, sizeof(m.params), "%s", shf_json_str(b, "parameters"));
+	xsnprintf(m.prev_path, sizeof(m.prev_path), "%s", jstring(b, "path"));
+	xsnprintf(m.running_id, sizeof(m.running_id), "%s", jstring(b, "build_id"));
+	xsnprintf(m.params, sizeof(m.params), "%s", jstring(b, "parameters"));
 	for (i = 0; i < json_object_array_length(deplist) && ndeps < SWAP_MAX_MODS; i++) {
 		json_object *o = json_object_array_get_idx(deplist, i);
 
 		memset(&deps[ndeps], 0, sizeof(deps[ndeps]));
-		xsnprintf(deps[ndeps].name, sizeof(deps[ndeps].name), "%s", shf_json_str(o, "module") ?: "");
+		xsnprintf(deps[ndeps].name, sizeof(deps[ndeps].name), "%s", jstring(o, "module") ?: "");
 		deps[ndeps].loaded = jbool(o, "loaded");
-		xsnprintf(deps[ndeps].params, sizeof(deps[ndeps].params), "%s", shf_json_str(o, "parameters") ?: "");
+		xsnprintf(deps[ndeps].params, sizeof(deps[ndeps].params), "%s", jstring(o, "parameters") ?: "");
 		if (deps[ndeps].name[0])
 			ndeps++;
 	}
-	swap_say("recover: %s of %s (%s) was interrupted in phase %s", shf_json_str(j, "direction") ?: "swap", fix,
+	swap_say("recover: %s of %s (%s) was interrupted in phase %s", jstring(j, "direction") ?: "swap", fix,
 		 d->module, phase);
 	if (!strcmp(phase, "saved")) {
 		swap_say("recover: nothing had been changed yet");
@@ -1440,10 +1449,10 @@ static int recover(struct swap_ctx *c)
 	if (!strcmp(phase, "committed")) {
 		json_object *a = json_object_object_get(j, "after");
 
-		xsnprintf(m.new_path, sizeof(m.new_path), "%s", shf_json_str(a, "path") ?: "");
-		xsnprintf(m.new_id, sizeof(m.new_id), "%s", shf_json_str(a, "build_id") ?: "");
+		xsnprintf(m.new_path, sizeof(m.new_path), "%s", jstring(a, "path") ?: "");
+		xsnprintf(m.new_id, sizeof(m.new_id), "%s", jstring(a, "build_id") ?: "");
 		swap_say("recover: the swap had ended; recording it");
-		if (!strcmp(shf_json_str(j, "direction") ?: "", "rollback"))
+		if (!strcmp(jstring(j, "direction") ?: "", "rollback"))
 			record_rolled_back(c, m.name);
 		else
 			record_swap(c, fix, &m);

@@ -100,9 +100,9 @@ int state_dir_make(const struct swap_ctx *c);
 int state_write(const struct swap_ctx *c, const char *file, json_object *o, bool excl);
 json_object *state_read(const struct swap_ctx *c, const char *file);
 void state_remove(const struct swap_ctx *c, const char *file);
-/* the array member KEY of O, NULL when absent or not an array (strings: shf_json_str) */
+/* The journal's members: NULL (false) when absent or of another type. */
+const char *jstring(json_object *o, const char *key);
 json_object *jarr(json_object *o, const char *key);
-/* the boolean member KEY of O; false when absent or not a boolean */
 bool jbool(json_object *o, const char *key);
 
 /* swap-nvme-loop.c: host controllers on the loop transport */

@@ -34,50 +34,99 @@ static int bad(const char *id, const char *fmt, ...)
 	return 1;
 }
 
-/* The report's claims for the fix; 0, or 1 after saying what is wrong. */
+/*
+ * The report's claims for the fix; 0 (*module_path set), or 1 after
+ * saying what is wrong.  Every field is read with its type checked: a
+ * wrongly typed field is a damaged report, never taken as absent.
+ */
 static int check_report(const struct shf_fix *f, const char *kver,
 			const struct shf_report *rep, struct json_object *e,
-			struct ec_names *changed)
+			struct ec_names *changed, const char **module_path)
 {
-	struct json_object *proof, *v, *ex, *un;
-	const char *verdict = shf_json_str(e, "verdict");
+	struct json_object *verdict, *reason, *result, *un, *v, *mp, *x;
+	char *name = ec_asprintf("fixes[%s]", f->id), *err = NULL, *xname;
 	size_t i, n;
+	int rc = 0;
 
-	if (!verdict || strcmp(verdict, "applies"))
-		return bad(f->id, "%s says the verdict is %s (%s), not applies: "
-			   "this module should not be installed; remove it "
-			   "(dkms remove) or rebuild with scripts/hotfix-build "
-			   "all %s", rep->path, verdict ? verdict : "missing",
-			   shf_json_str(e, "reason") ?: "no reason", kver);
-	if (!json_object_object_get_ex(e, "proof", &proof) ||
-	    !shf_json_str(proof, "result") ||
-	    strcmp(shf_json_str(proof, "result"), "identical"))
-		return bad(f->id, "%s: the proof is %s, not identical: the "
-			   "source was not shown to be the distro's; run "
-			   "scripts/hotfix-build all %s", rep->path,
-			   shf_json_str(proof, "result") ?: "missing", kver);
-	if (json_object_object_get_ex(e, "explain", &ex) &&
-	    json_object_object_get_ex(ex, "unexpected", &un) &&
-	    json_object_is_type(un, json_type_array) &&
-	    json_object_array_length(un))
-		return bad(f->id, "%s: functions outside FIX_FUNCTIONS changed: "
-			   "%s", rep->path, json_object_to_json_string(un));
-	if (!json_object_object_get_ex(e, "changed_functions", &v) ||
-	    !json_object_is_type(v, json_type_array) ||
-	    !(n = json_object_array_length(v)))
-		return bad(f->id, "%s lists no changed functions: run "
-			   "scripts/hotfix-build all %s", rep->path, kver);
+	if (shf_json_get(e, name, "verdict", json_type_string, &verdict,
+			 &err) < 0 ||
+	    shf_json_get(e, name, "reason", json_type_string, &reason,
+			 &err) < 0 ||
+	    shf_json_get(e, name, "proof.result", json_type_string, &result,
+			 &err) < 0 ||
+	    shf_json_get(e, name, "explain.unexpected", json_type_array, &un,
+			 &err) < 0 ||
+	    shf_json_get(e, name, "changed_functions", json_type_array, &v,
+			 &err) < 0 ||
+	    shf_json_get(e, name, "module_path", json_type_string, &mp,
+			 &err) < 0) {
+		rc = bad(f->id, "%s: %s: a damaged report; run "
+			 "scripts/hotfix-build all %s", rep->path, err, kver);
+		goto out;
+	}
+	*module_path = mp ? json_object_get_string(mp) : NULL;
+	if (!verdict || strcmp(json_object_get_string(verdict), "applies")) {
+		rc = bad(f->id, "%s says the verdict is %s (%s), not applies: "
+			 "this module should not be installed; remove it "
+			 "(dkms remove) or rebuild with scripts/hotfix-build "
+			 "all %s", rep->path,
+			 verdict ? json_object_get_string(verdict) : "missing",
+			 reason ? json_object_get_string(reason) : "no reason",
+			 kver);
+		goto out;
+	}
+	if (!result || strcmp(json_object_get_string(result), "identical")) {
+		rc = bad(f->id, "%s: the proof is %s, not identical: the "
+			 "source was not shown to be the distro's; run "
+			 "scripts/hotfix-build all %s", rep->path,
+			 result ? json_object_get_string(result) : "missing",
+			 kver);
+		goto out;
+	}
+	/* the explanation is what says no undeclared function changed */
+	if (!un) {
+		rc = bad(f->id, "%s has no explain.unexpected: the patched "
+			 "module was not explained; run scripts/hotfix-build "
+			 "all %s", rep->path, kver);
+		goto out;
+	}
+	if (json_object_array_length(un)) {
+		rc = bad(f->id, "%s: functions outside FIX_FUNCTIONS changed: "
+			 "%s", rep->path, json_object_to_json_string(un));
+		goto out;
+	}
+	if (!v || !(n = json_object_array_length(v))) {
+		rc = bad(f->id, "%s lists no changed functions: run "
+			 "scripts/hotfix-build all %s", rep->path, kver);
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
-		const char *fn = json_object_get_string(
-			json_object_array_get_idx(v, i));
+		const char *fn;
 
-		if (!fn || !shf_fix_declares(f, fn))
-			return bad(f->id, "%s: changed function %s is not in "
-				   "FIX_FUNCTIONS of %s/fix.conf", rep->path,
-				   fn ? fn : "null", f->dir);
+		xname = ec_asprintf("%s.changed_functions[%zu]", name, i);
+		if (shf_json_get(json_object_array_get_idx(v, i), xname, "",
+				 json_type_string, &x, &err)) {
+			rc = bad(f->id, "%s: %s: a damaged report; run "
+				 "scripts/hotfix-build all %s", rep->path,
+				 err ?: "an element is null, not a string",
+				 kver);
+			free(xname);
+			goto out;
+		}
+		free(xname);
+		fn = json_object_get_string(x);
+		if (!shf_fix_declares(f, fn)) {
+			rc = bad(f->id, "%s: changed function %s is not in "
+				 "FIX_FUNCTIONS of %s/fix.conf", rep->path, fn,
+				 f->dir);
+			goto out;
+		}
 		ec_names_add(changed, fn);
 	}
-	return 0;
+out:
+	free(err);
+	free(name);
+	return rc;
 }
 
 /* Installed file vs the pipeline's build; 0, or 1 after saying why. */
@@ -205,6 +254,7 @@ int cmd_verify(int argc, char **argv)
 		struct ec_names changed = { 0 };
 		struct shf_modinfo mi;
 		struct json_object *e;
+		const char *module_path = NULL;
 		size_t compared = 0, k;
 		size_t n = strlen(f->id);
 
@@ -239,9 +289,10 @@ int cmd_verify(int argc, char **argv)
 			rc = bad(f->id, "%s has no entry for it: run "
 				 "scripts/hotfix-build all %s", rep.path, kver);
 		else
-			rc = check_report(f, kver, &rep, e, &changed) ||
-			     check_file(f, kver, shf_json_str(e, "module_path"),
-					inst, mi.stamp, ctx, &compared);
+			rc = check_report(f, kver, &rep, e, &changed,
+					  &module_path) ||
+			     check_file(f, kver, module_path, inst, mi.stamp,
+					ctx, &compared);
 		if (!rc) {
 			printf("%s: ok: %s is the module the pipeline built "
 			       "(%zu sections compared%s); verdict applies, "

@@ -151,6 +151,40 @@ t_duplicate_names() {
 		"1 changed, 0 added, 0 removed"
 }
 
+# stripped objects (strip --strip-all keeps no FUNC symbol): one .text
+# byte differs, which no function covers; funcs cannot say which function
+# changed, so it is an error naming the section and the bytes
+t_stripped() {
+	local v
+	for v in 0 1; do
+		strip --strip-all "$tmp/inplace.$v.o" -o "$tmp/stripped.$v.o" ||
+			return 1
+	done
+	kd symbols "$tmp/stripped.0.o" && [ "$rc" = 0 ] && [ -z "$out" ] &&
+	kd funcs "$tmp/stripped.0.o" "$tmp/stripped.1.o" && [ "$rc" = 2 ] &&
+	[ -z "$out" ] &&
+	[ "$err" = "kodiff: section .text: code at 0xf-0xf differs and no function symbol covers it: cannot tell which function changed" ] &&
+	kd funcs --json "$tmp/stripped.0.o" "$tmp/stripped.1.o" && [ "$rc" = 2 ] &&
+	[ -z "$out" ] &&
+	# the same stripped object twice: nothing differs, nothing to say
+	kd funcs "$tmp/stripped.0.o" "$tmp/stripped.0.o" && [ "$rc" = 0 ] &&
+	[ "$out" = "0 changed, 0 added, 0 removed" ] && [ -z "$err" ] &&
+	# stripped on one side only: its code is not matched to anything
+	kd funcs "$tmp/inplace.0.o" "$tmp/stripped.0.o" && [ "$rc" = 2 ] &&
+	grep -qx 'kodiff: section \.text: code at 0x0-0x30 in B has no counterpart in A, and no function symbol covers it: cannot tell which function changed' <<< "$err" &&
+	# --strip-unneeded keeps global functions: the static helper()
+	# edited is not covered, the static sa/sb left as they were are
+	for v in 0 1; do
+		strip --strip-unneeded "$tmp/dup2.$v.o" -o "$tmp/unneeded.$v.o" &&
+		strip --strip-unneeded "$tmp/calls.$v.o" -o "$tmp/calls-u.$v.o" ||
+			return 1
+	done
+	kd funcs "$tmp/unneeded.0.o" "$tmp/unneeded.1.o" && [ "$rc" = 2 ] &&
+	grep -qx 'kodiff: section \.text: code at 0x[0-9a-f]*-0x[0-9a-f]* differs and no function symbol covers it: cannot tell which function changed' <<< "$err" &&
+	funcs_say calls-u.0.o calls-u.1.o "changed: f" "changed: f2" \
+		"2 changed, 0 added, 0 removed" && [ -z "$err" ]
+}
+
 t_symbols() {
 	kd symbols "$tmp/calls.0.o" && [ "$rc" = 0 ] &&
 	grep -qx '\.text 0x[0-9a-f]* [1-9][0-9]* GLOBAL f' <<< "$out" &&
@@ -170,6 +204,69 @@ assert (".rodata.str1.1", "size") in k, k
 ' "$out" &&
 	kd funcs --json "$tmp/addrm.0.o" "$tmp/addrm.1.o" && [ "$rc" = 1 ] &&
 	[ "$out" = '{"changed":[],"added":["new_fn"],"removed":["old_fn"]}' ]
+}
+
+# poke FILE OFFSET HEX: write the little-endian number HEX (2 digits per
+# byte) at OFFSET, as a crafted file would carry it
+poke() {
+	local h=$3 s='' i
+	for ((i = ${#h} - 2; i >= 0; i -= 2)); do
+		s+="\\x${h:i:2}"
+	done
+	# shellcheck disable=SC2059 # s holds the escapes
+	printf "$s" | dd of="$1" bs=1 seek="$(($2))" conv=notrunc status=none
+}
+
+# sym_poke FILE NAME value|size HEX: set a field of symbol NAME (ELF64)
+sym_poke() {
+	local off idx field=8
+	[ "$3" = size ] && field=16
+	off=$(readelf -SW "$1" |
+		sed -n 's/^ *\[ *[0-9]*\] \.symtab  *SYMTAB  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
+	idx=$(readelf -sW "$1" | awk -v n="$2" '$8 == n { sub(":", "", $1); print $1; exit }')
+	[ -n "$off" ] && [ -n "$idx" ] || return 1
+	poke "$1" $((0x$off + 24 * idx + field)) "$4"
+}
+
+# funcs answered: a verdict, or code left without a function (a symbol
+# moved out of its section covers nothing) said to be unknown
+answered() {
+	{ [ "$rc" -le 1 ] && [ -z "$err" ]; } ||
+	{ [ "$rc" = 2 ] && [ -z "$out" ] &&
+	  ! grep -qv '^kodiff: section .*no function symbol covers it' <<< "$err"; }
+}
+
+# crafted symbol values and sizes near the 64-bit limits (a section
+# symbol or .LC label past the end of its section, a FUNC of absurd size):
+# every command still answers, and the UBSan build (make ubsan-check)
+# finds no overflow
+t_crafted_values() {
+	local c v h f m
+	# symbol field HEX object e_machine: one crafted object per line
+	while read -r c v h f m; do
+		cp "$tmp/$f" "$tmp/base.o" || return 1
+		[ "$m" = - ] || poke "$tmp/base.o" 18 "$m" || return 1
+		cp "$tmp/base.o" "$tmp/crafted.o" &&
+		sym_poke "$tmp/crafted.o" "$c" "$v" "$h" || return 1
+		if ! { kd relocs "$tmp/crafted.o" && [ "$rc" = 0 ] &&
+		       [ -z "$err" ] &&
+		       kd funcs "$tmp/base.o" "$tmp/crafted.o" && answered &&
+		       kd sections "$tmp/crafted.o" "$tmp/base.o" &&
+		       [ "$rc" -le 1 ] && [ -z "$err" ]; }; then
+			echo "# crafted: $c $v $h $f $m"
+			return 1
+		fi
+	done <<-'EOF'
+		.LC0 value 8000000000000000 strings.0.o -
+		.LC1 value 7ffffffffffffffc strings.0.o -
+		.LC1 value ffffffffffffffff strings.0.o -
+		.text value 7ffffffffffffff8 strings.0.o -
+		.text value 7fffffffffffffee strings.0.o 00b7
+		counter value 8000000000000000 data.0.o -
+		counter size ffffffffffffffff data.0.o -
+		bump value fffffffffffffff8 data.0.o -
+		bump size fffffffffffffff8 data.0.o -
+	EOF
 }
 
 t_missing_file() {
@@ -287,6 +384,8 @@ check static-data-moved-rel t_static_data_rel
 check duplicate-names t_duplicate_names
 check symbols t_symbols
 check json t_json
+check stripped t_stripped
+check crafted-values t_crafted_values
 check missing-file t_missing_file
 check garbage-input t_garbage
 check not-relocatable t_not_relocatable

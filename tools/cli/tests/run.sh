@@ -68,6 +68,18 @@ t_diff_xz_signed() {
 	sh diff "$tmp/m.0.ko" "$tmp/m1.ko.xz" && [ "$rc" = 1 ]
 }
 
+# stripped modules: calls.c's f calls b() not a(), f2 sb() not sa(), and
+# no FUNC symbol is left to say which function that is: an error naming
+# the section and the code, not "0 changed"
+t_diff_stripped() {
+	strip --strip-all "$tmp/m.0.ko" -o "$tmp/s0.ko" &&
+	strip --strip-all "$tmp/m.1.ko" -o "$tmp/s1.ko" &&
+	sh diff "$tmp/s0.ko" "$tmp/s1.ko" && [ "$rc" = 2 ] && [ -z "$out" ] &&
+	grep -qx 'storage-hotfix diff: error: section \.text: code at 0x[0-9a-f]*-0x[0-9a-f]* differs and no function symbol covers it: cannot tell which function changed' <<< "$err" &&
+	sh diff "$tmp/s1.ko" "$tmp/s1.ko" && [ "$rc" = 0 ] &&
+	[ "$out" = "0 changed, 0 added, 0 removed" ]
+}
+
 t_diff_errors() {
 	sh diff "$tmp/none.ko" "$tmp/m.0.ko" && [ "$rc" = 2 ] && [ -z "$out" ] &&
 	[ "$err" = "storage-hotfix diff: error: $tmp/none.ko: No such file or directory" ] &&
@@ -170,6 +182,31 @@ t_status_unreadable() {
 	rm -r "$tmp/root/lib/modules/K2/updates"
 }
 
+# 2 KB of .ko.xz claiming 128 MiB (16 xz streams of 8 MiB of zeros):
+# refused at the 64 MiB limit, by diff and by status (libkmod's modinfo
+# never sees it); so is a 512 MiB xz dictionary
+t_xz_bomb() {
+	local args
+	if ! command -v xz >/dev/null; then
+		skip "no xz"
+		return 0
+	fi
+	fake_args &&
+	head -c 8M /dev/zero | xz -0 -T1 -c > "$tmp/z.xz" &&
+	for _ in {1..16}; do cat "$tmp/z.xz"; done > "$tmp/bomb.ko.xz" &&
+	sh diff "$tmp/m.0.ko" "$tmp/bomb.ko.xz" && [ "$rc" = 2 ] && [ -z "$out" ] &&
+	[ "$err" = "storage-hotfix diff: error: $tmp/bomb.ko.xz: refused: decompresses to more than 64 MiB, larger than any kernel module" ] &&
+	mkdir -p "$tmp/root/lib/modules/K2/updates" &&
+	cp "$tmp/bomb.ko.xz" "$tmp/root/lib/modules/K2/updates/modb.ko.xz" &&
+	sh status "${args[@]}" && [ "$rc" = 0 ] &&
+	grep -Eq '^K2 +fixb +no-report +no +unreadable +-$' <<< "$out" &&
+	grep -q "^    cannot read the installed module: $tmp/root/lib/modules/K2/updates/modb.ko.xz: refused: decompresses to more than 64 MiB" <<< "$out" &&
+	rm -r "$tmp/root/lib/modules/K2/updates" &&
+	head -c 100 /dev/urandom | xz --lzma2=dict=512MiB -c > "$tmp/dict.ko.xz" &&
+	sh diff "$tmp/dict.ko.xz" "$tmp/m.0.ko" && [ "$rc" = 2 ] &&
+	[ "$err" = "storage-hotfix diff: error: $tmp/dict.ko.xz: refused: its xz dictionary is larger than 64 MiB, larger than any kernel module" ]
+}
+
 t_verify() {
 	local args
 	fake_args &&
@@ -182,6 +219,51 @@ t_verify() {
 	sh verify K1 "${args[@]:0:6}" && [ "$rc" = 1 ] &&
 	grep -q '^fixa: FAILED: .*/moda.ko is not the module the pipeline built' <<< "$out" &&
 	cp "$tmp/good.ko" "$tmp/root/lib/modules/K1/updates/dkms/moda.ko"
+}
+
+# report fields of the wrong type: a damaged report, said with the field
+# and its type, never taken for absent (explain.unexpected as a string
+# was read as "nothing unexpected" and the module verified)
+t_verify_types() {
+	local args w=$tmp/work/K1/report-all.json f want
+	fake_args &&
+	cp "$w" "$tmp/report.good" || return 1
+	while IFS='|' read -r f want; do
+		jq "$f" "$tmp/report.good" > "$w" || return 1
+		sh verify K1 "${args[@]:0:6}"
+		if ! { [ "$rc" = 1 ] &&
+		       [ "$out" = "fixa: FAILED: $w: $want: a damaged report; run scripts/hotfix-build all K1" ]; }; then
+			echo "# $f"
+			cp "$tmp/report.good" "$w"
+			return 1
+		fi
+	done <<-'EOF'
+		.fixes[0].explain.unexpected = "g"|fixes[fixa].explain.unexpected is a string, not an array
+		.fixes[0].explain = ["g"]|fixes[fixa].explain is an array, not an object
+		.fixes[0].verdict = ["applies"]|fixes[fixa].verdict is an array, not a string
+		.fixes[0].reason = 1|fixes[fixa].reason is a number, not a string
+		.fixes[0].proof = "identical"|fixes[fixa].proof is a string, not an object
+		.fixes[0].proof.result = true|fixes[fixa].proof.result is a boolean, not a string
+		.fixes[0].changed_functions = "f"|fixes[fixa].changed_functions is a string, not an array
+		.fixes[0].changed_functions = ["f", 7]|fixes[fixa].changed_functions[1] is a number, not a string
+		.fixes[0].module_path = 42|fixes[fixa].module_path is a number, not a string
+	EOF
+	# no explanation at all: nothing says no undeclared function changed
+	jq 'del(.fixes[0].explain)' "$tmp/report.good" > "$w" &&
+	sh verify K1 "${args[@]:0:6}" && [ "$rc" = 1 ] &&
+	[ "$out" = "fixa: FAILED: $w has no explain.unexpected: the patched module was not explained; run scripts/hotfix-build all K1" ] &&
+	# the report's index is wrong: verify cannot go on, status says so
+	jq '.fixes = {}' "$tmp/report.good" > "$w" &&
+	sh verify K1 "${args[@]:0:6}" && [ "$rc" = 2 ] &&
+	[ "$err" = "storage-hotfix verify: error: $w: not a report: report.fixes is an object, not an array; run scripts/hotfix-build plan K1 again" ] &&
+	sh status --json "${args[@]}" && [ "$rc" = 0 ] &&
+	[ "$(jq -r '[.kernels[0].fixes[].verdict] | join(" ")' <<< "$out")" = "bad-report bad-report" ] &&
+	# one field of one fix: that fix is a bad report, the other is read
+	jq '.fixes[1].verdict = 3' "$tmp/report.good" > "$w" &&
+	sh status --json "${args[@]}" && [ "$rc" = 0 ] &&
+	[ "$(jq -r '[.kernels[0].fixes[].verdict] | join(" ")' <<< "$out")" = "applies bad-report" ] &&
+	[ "$(jq -r '.kernels[0].fixes[1].reason' <<< "$out")" = "$w: fixes[fixb].verdict is a number, not a string; run scripts/hotfix-build plan K1" ] &&
+	cp "$tmp/report.good" "$w"
 }
 
 t_verify_report() {
@@ -213,12 +295,15 @@ t_verify_report() {
 check usage t_usage
 check diff t_diff
 check diff-xz-signed t_diff_xz_signed
+check diff-stripped t_diff_stripped
 check diff-errors t_diff_errors
 check status-json t_status_json
 check status-text t_status_text
 check status-not-ours t_status_not_ours
 check status-unreadable t_status_unreadable
+check xz-bomb t_xz_bomb
 check verify t_verify
 check verify-report t_verify_report
+check verify-types t_verify_types
 
 finish

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <libkmod.h>
+#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +199,7 @@ static void t_data_dir(void)
 
 static void t_report(void)
 {
+	struct json_object *v;
 	struct shf_report r;
 	struct timespec ts[2] = { { 1000, 0 }, { 1000, 0 } };
 	char *err = NULL, *w = path("work"), *p;
@@ -214,10 +217,15 @@ static void t_report(void)
 	/* the newest of all/explain/plan wins: plan here */
 	CHECK(!shf_report_load(w, "K", &r, &err));
 	CHECK(r.path && strstr(r.path, "report-plan.json"));
-	CHECK(!strcmp(shf_json_str(shf_report_fix(&r, "a"), "verdict"),
-		      "out-of-range"));
-	CHECK(shf_report_fix(&r, "b") && !shf_json_str(shf_report_fix(&r, "b"),
-							"verdict"));
+	CHECK(!shf_json_get(shf_report_fix(&r, "a"), "fixes[a]", "verdict",
+			    json_type_string, &v, &err));
+	CHECK(!strcmp(json_object_get_string(v), "out-of-range"));
+	/* b's verdict is a number: said, not taken for absent */
+	CHECK(shf_json_get(shf_report_fix(&r, "b"), "fixes[b]", "verdict",
+			   json_type_string, &v, &err) == -1 && !v);
+	CHECK(err && !strcmp(err, "fixes[b].verdict is a number, not a string"));
+	free(err);
+	err = NULL;
 	CHECK(!shf_report_fix(&r, "c"));
 	shf_report_free(&r);
 
@@ -228,6 +236,73 @@ static void t_report(void)
 	CHECK(!r.path && !r.root);
 	free(err);
 	free(w);
+}
+
+/* A report whose index (fixes[] of objects with a string id) is not. */
+static void t_report_types(void)
+{
+	static const char *const bad[][2] = {
+		{ "{}", "not a report: it has no fixes" },
+		{ "{\"fixes\":{}}", "report.fixes is an object, not an array" },
+		{ "{\"fixes\":[3]}", "fixes[0] is a number, not an object" },
+		{ "{\"fixes\":[{\"id\":\"a\"},{\"id\":5}]}",
+		  "fixes[1].id is a number, not a string" },
+		{ "{\"fixes\":[{}]}", "fixes[0] has no id" },
+	};
+	struct shf_report r;
+	char *err = NULL, *w = path("work-types");
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		puts_file("work-types/K/report-all.json", bad[i][0]);
+		CHECK(shf_report_load(w, "K", &r, &err) == -1 && !r.root);
+		CHECK(err && strstr(err, bad[i][1]) &&
+		      strstr(err, "report-all.json: not a report: "));
+		free(err);
+		err = NULL;
+	}
+	free(w);
+}
+
+static void t_json_get(void)
+{
+	struct json_object *o = json_tokener_parse(
+		"{\"a\":{\"b\":[1],\"s\":\"x\",\"n\":null},\"t\":true}");
+	struct json_object *str = json_object_new_string("s"), *v;
+	char *err = NULL;
+
+	CHECK(o);
+	CHECK(!shf_json_get(o, "R", "a.s", json_type_string, &v, &err) &&
+	      !strcmp(json_object_get_string(v), "x"));
+	CHECK(!shf_json_get(o, "R", "a.b", json_type_array, &v, &err) && v);
+	CHECK(!shf_json_get(o, "R", "", json_type_object, &v, &err) && v == o);
+	/* absent and null are absent, without an error */
+	CHECK(shf_json_get(o, "R", "a.n", json_type_string, &v, &err) == 1 &&
+	      !v && !err);
+	CHECK(shf_json_get(o, "R", "a.zz.q", json_type_string, &v, &err) == 1 &&
+	      !v && !err);
+	/* a wrong type, at the end or on the way, is named */
+	CHECK(shf_json_get(o, "R", "a.b", json_type_object, &v, &err) == -1 &&
+	      !v && err && !strcmp(err, "R.a.b is an array, not an object"));
+	free(err);
+	err = NULL;
+	CHECK(shf_json_get(o, "R", "a.s.q", json_type_string, &v, &err) == -1 &&
+	      err && !strcmp(err, "R.a.s is a string, not an object"));
+	free(err);
+	err = NULL;
+	CHECK(shf_json_get(o, "R", "t.x", json_type_string, &v, &err) == -1 &&
+	      err && !strcmp(err, "R.t is a boolean, not an object"));
+	free(err);
+	err = NULL;
+	CHECK(shf_json_get(str, "S", "k", json_type_string, &v, &err) == -1 &&
+	      err && !strcmp(err, "S is a string, not an object"));
+	free(err);
+	err = NULL;
+	CHECK(shf_json_get(str, "S", "", json_type_array, &v, &err) == -1 &&
+	      err && !strcmp(err, "S is a string, not an array"));
+	free(err);
+	json_object_put(str);
+	json_object_put(o);
 }
 
 /* ---- build-id notes ---- */
@@ -373,6 +448,63 @@ static void t_bad_module(void)
 	free(q);
 }
 
+/*
+ * A small .ko.xz claiming a huge module: 16 xz streams of 8 MiB of zeros
+ * back to back, 2 KB expanding to 128 MiB, twice SHF_KO_MAX.  Refused,
+ * naming the limit, by every reader (libkmod's modinfo included); one
+ * stream alone (8 MiB) is a size a module may have.
+ */
+static void t_xz_bomb(void)
+{
+	size_t zlen = 8 << 20, cap = 1 << 16, n = 0, i;
+	unsigned char *zeros = ec_calloc(zlen, 1), *xz = ec_calloc(16 * cap, 1);
+	char *err = NULL, *p = path("bomb.ko.xz"), *q = path("zeros.ko.xz");
+	struct kmod_ctx *ctx;
+	const char *nocfg[] = { NULL };
+	struct shf_modinfo mi;
+	struct ec_obj o;
+	struct stat st;
+	int fd;
+
+	CHECK(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC32, NULL, zeros, zlen,
+				      xz, &n, cap) == LZMA_OK);
+	free(zeros);
+	put("zeros.ko.xz", xz, n);
+	for (i = 1; i < 16; i++)
+		memcpy(xz + i * n, xz, n);
+	put("bomb.ko.xz", xz, 16 * n);
+	free(xz);
+
+	fd = shf_ko_open(q, &err);
+	CHECK(fd >= 0 && !fstat(fd, &st) && st.st_size == 8 << 20);
+	close(fd);
+	fd = shf_ko_open(p, &err);
+	CHECK(fd == -1 && err && strstr(err, "bomb.ko.xz: refused: decompresses "
+					     "to more than 64 MiB"));
+	free(err);
+	err = NULL;
+	CHECK(shf_ko_load(&o, p, &err) == -1 && err &&
+	      strstr(err, "more than 64 MiB"));
+	free(err);
+	err = NULL;
+	ctx = kmod_new(NULL, nocfg);
+	CHECK(ctx);
+	CHECK(shf_modinfo_read(ctx, p, &mi, &err) == -1 && err &&
+	      strstr(err, "more than 64 MiB"));
+	free(err);
+	err = NULL;
+	/* compressed data under a .ko name: not handed to libkmod either */
+	free(q);
+	q = path("bomb.ko");
+	CHECK(!rename(p, q));
+	CHECK(shf_modinfo_read(ctx, q, &mi, &err) == -1 && err &&
+	      strstr(err, "bomb.ko: cannot read modinfo: not an ELF file"));
+	free(err);
+	kmod_unref(ctx);
+	free(p);
+	free(q);
+}
+
 int main(void)
 {
 	char *cmd;
@@ -387,10 +519,13 @@ int main(void)
 	run("fixes-as-data", t_fixes_as_data);
 	run("data-dir", t_data_dir);
 	run("report", t_report);
+	run("report-types", t_report_types);
+	run("json-get", t_json_get);
 	run("build-id", t_build_id);
 	run("sysfs", t_sysfs);
 	run("kernels", t_kernels);
 	run("bad-module", t_bad_module);
+	run("xz-bomb", t_xz_bomb);
 	cmd = ec_asprintf("rm -rf '%s'", tmp);
 	if (system(cmd))
 		fprintf(stderr, "cannot remove %s\n", tmp);
