@@ -12,6 +12,7 @@
 #include <libkmod.h>
 #include <limits.h>
 #include <lzma.h>
+#include <zstd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -699,6 +700,72 @@ io2:
 	return -1;
 }
 
+/* The same for zstd (Ubuntu's and Arch's .ko.zst), with the same cap. */
+static int zstd_to_memfd(int in, const char *path, char **err)
+{
+	ZSTD_DStream *z = ZSTD_createDStream();
+	unsigned char ibuf[65536], obuf[65536];
+	ZSTD_inBuffer ib = { ibuf, 0, 0 };
+	uint64_t total = 0;
+	size_t ret = 1;
+	int out;
+	ssize_t n;
+
+	out = memfd_create("storage-hotfix-ko", MFD_CLOEXEC);
+	if (out < 0 || !z) {
+		*err = ec_asprintf("%s: cannot start the zstd decoder: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* a window larger than the output limit cannot be a module */
+	ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, 27);
+	for (;;) {
+		ZSTD_outBuffer ob = { obuf, sizeof(obuf), 0 };
+
+		if (ib.pos == ib.size) {
+			n = read(in, ibuf, sizeof(ibuf));
+			if (n < 0) {
+				*err = ec_asprintf("%s: %s", path, strerror(errno));
+				goto fail;
+			}
+			if (!n)
+				break;
+			ib.size = n;
+			ib.pos = 0;
+		}
+		ret = ZSTD_decompressStream(z, &ob, &ib);
+		if (ZSTD_isError(ret)) {
+			*err = ec_asprintf("%s: corrupt zstd data (%s)", path, ZSTD_getErrorName(ret));
+			goto fail;
+		}
+		total += ob.pos;
+		if (total > SHF_KO_MAX) {
+			*err = ec_asprintf("%s: refused: decompresses to more than %llu MiB, larger than any "
+					   "kernel module", path, SHF_KO_MAX >> 20);
+			goto fail;
+		}
+		if (write(out, obuf, ob.pos) != (ssize_t)ob.pos) {
+			*err = ec_asprintf("%s: %s", path, strerror(errno));
+			goto fail;
+		}
+	}
+	if (ret) {
+		*err = ec_asprintf("%s: truncated zstd data", path);
+		goto fail;
+	}
+	ZSTD_freeDStream(z);
+	if (lseek(out, 0, SEEK_SET) < 0) {
+		*err = ec_asprintf("%s: %s", path, strerror(errno));
+		close(out);
+		return -1;
+	}
+	return out;
+fail:
+	ZSTD_freeDStream(z);
+	if (out >= 0)
+		close(out);
+	return -1;
+}
+
 int shf_ko_open(const char *path, char **err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), out;
@@ -707,15 +774,15 @@ int shf_ko_open(const char *path, char **err)
 		*err = ec_asprintf("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (ends_with(path, ".zst") || ends_with(path, ".gz")) {
-		*err = ec_asprintf("%s: only .ko and .ko.xz can be read; "
+	if (ends_with(path, ".gz")) {
+		*err = ec_asprintf("%s: only .ko, .ko.xz and .ko.zst can be read; "
 				    "decompress it to compare", path);
 		close(fd);
 		return -1;
 	}
-	if (!ends_with(path, ".xz"))
+	if (!ends_with(path, ".xz") && !ends_with(path, ".zst"))
 		return fd;
-	out = xz_to_memfd(fd, path, err);
+	out = ends_with(path, ".xz") ? xz_to_memfd(fd, path, err) : zstd_to_memfd(fd, path, err);
 	close(fd);
 	return out;
 }
@@ -834,19 +901,18 @@ bool shf_build_id_eq(const struct shf_build_id *a,
 	return a->n && a->n == b->n && !memcmp(a->b, b->b, a->n);
 }
 
-int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
-		     struct shf_modinfo *mi, char **err)
+struct kmod_module *shf_ko_kmod(struct kmod_ctx *ctx, const char *path,
+			       int *fdp, char **err)
 {
 	struct kmod_module *mod = NULL;
-	struct kmod_list *list = NULL, *l;
 	unsigned char magic[SELFMAG];
 	char *fdpath;
 	int r, fd;
 
-	memset(mi, 0, sizeof(*mi));
+	*fdp = -1;
 	fd = shf_ko_open(path, err);
 	if (fd < 0)
-		return -1;
+		return NULL;
 	/*
 	 * libkmod gets plain ELF only: it recognizes compressed data by its
 	 * magic, whatever the name, and would expand it without a limit.
@@ -856,7 +922,7 @@ int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
 		*err = ec_asprintf("%s: cannot read modinfo: not an ELF file",
 				    path);
 		close(fd);
-		return -1;
+		return NULL;
 	}
 	fdpath = ec_asprintf("/proc/self/fd/%d", fd);
 	r = kmod_module_new_from_path(ctx, fdpath, &mod);
@@ -864,8 +930,58 @@ int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
 	if (r < 0) {
 		*err = ec_asprintf("%s: %s", path, strerror(-r));
 		close(fd);
+		return NULL;
+	}
+	*fdp = fd;
+	return mod;
+}
+
+int shf_ko_info(const char *path, const char *key, char **value, char **err)
+{
+	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	struct kmod_list *list = NULL, *l;
+	struct kmod_module *mod;
+	int fd, r;
+
+	*value = NULL;
+	if (!ctx) {
+		*err = ec_asprintf("%s: libkmod: cannot start", path);
 		return -1;
 	}
+	mod = shf_ko_kmod(ctx, path, &fd, err);
+	if (!mod) {
+		kmod_unref(ctx);
+		return -1;
+	}
+	r = kmod_module_get_info(mod, &list);
+	if (r < 0)
+		*err = ec_asprintf("%s: cannot read modinfo: %s", path, strerror(-r));
+	kmod_list_foreach(l, r < 0 ? NULL : list) {
+		const char *k = kmod_module_info_get_key(l);
+
+		if (k && !strcmp(k, key)) {
+			*value = shf_strdup(kmod_module_info_get_value(l) ?: "");
+			break;
+		}
+	}
+	kmod_module_info_free_list(list);
+	kmod_module_unref(mod);
+	kmod_unref(ctx);
+	close(fd);
+	return r < 0 ? -1 : 0;
+}
+
+int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
+		     struct shf_modinfo *mi, char **err)
+{
+	struct kmod_module *mod;
+	struct kmod_list *list = NULL, *l;
+	int r, fd;
+
+	memset(mi, 0, sizeof(*mi));
+	mod = shf_ko_kmod(ctx, path, &fd, err);
+	if (!mod)
+		return -1;
 	r = kmod_module_get_info(mod, &list);
 	if (r < 0) {
 		*err = ec_asprintf("%s: cannot read modinfo: %s", path,

@@ -113,6 +113,7 @@ int shf_json_get(struct json_object *o, const char *name, const char *path,
 
 /*
  * An fd reading the ELF of a module file: the file itself, or for .ko.xz
+ * and .ko.zst
  * a memfd holding it decompressed (at most SHF_KO_MAX bytes).  -1 with
  * *err.
  */
@@ -154,6 +155,17 @@ struct shf_modinfo {
  * libkmod reads what shf_ko_open() made, never the compressed file: it
  * would decompress without a limit.
  */
+/*
+ * libkmod's view of a module file, read from the plain ELF shf_ko_open()
+ * made (kept open in *fd: close it after kmod_module_unref()).  NULL with
+ * *err.
+ */
+struct kmod_module;
+struct kmod_module *shf_ko_kmod(struct kmod_ctx *ctx, const char *path,
+			       int *fd, char **err);
+/* modinfo KEY of a module file: 0 with *value (new string, NULL when
+ * absent), or -1 with *err */
+int shf_ko_info(const char *path, const char *key, char **value, char **err);
 int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
 		     struct shf_modinfo *mi, char **err);
 void shf_modinfo_free(struct shf_modinfo *mi);

@@ -201,55 +201,66 @@ static bool is_live(const char *name)
 	return read_line(p, st, sizeof(st)) == 0 && !strcmp(st, "live");
 }
 
+/*
+ * fabrics_connect: write OPTS to /dev/nvme-fabrics as nvme-cli does, wait
+ * until the new controller is live; its name (nvmeN) in NAME.
+ */
+static int fabrics_connect(const char *opts, const char *what, char *name, size_t len)
+{
+	char reply[256] = "";
+	int fd, inst, cntlid;
+	ssize_t r;
+	double until;
+
+	fd = open("/dev/nvme-fabrics", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		swap_err("cannot open /dev/nvme-fabrics: %s (is nvme-fabrics loaded?)", strerror(errno));
+		return -errno;
+	}
+	if (write(fd, opts, strlen(opts)) < 0) {
+		swap_err("connecting %s failed: %s (options %s)", what, strerror(errno), opts);
+		close(fd);
+		return -EIO;
+	}
+	r = read(fd, reply, sizeof(reply) - 1);
+	close(fd);
+	if (r > 0)
+		reply[r] = 0;
+	if (fabrics_parse_reply(reply, &inst, &cntlid)) {
+		swap_err("connecting %s: unexpected reply \"%s\"", what, reply);
+		return -EIO;
+	}
+	xsnprintf(name, len, "nvme%d", inst);
+	until = swap_now() + 30;
+	while (!is_live(name) && swap_now() < until)
+		usleep(20000);
+	if (!is_live(name)) {
+		swap_err("%s (%s) is not live 30 s after connecting", name, what);
+		return -ETIMEDOUT;
+	}
+	swap_say("  connected %s (%s), cntlid %d, live", name, what, cntlid);
+	return 0;
+}
+
 /* Connect each recorded controller that is not connected; wait live. */
 int loop_ctrls_connect(struct loop_ctrl *c, int n)
 {
 	struct loop_ctrl now[MAX_CTRLS];
-	int i, j, m, rc = 0;
+	int i, j, m, rc = 0, e;
 
 	m = loop_ctrls_record("/sys/class/nvme", now, MAX_CTRLS);
 	for (i = 0; i < n; i++) {
-		char reply[256] = "";
-		int fd, inst, cntlid;
-		ssize_t r;
-		double until;
-
 		for (j = 0; j < m && strcmp(c[i].subsysnqn, now[j].subsysnqn); j++)
 			;
 		if (j < m) {
 			xsnprintf(c[i].name, sizeof(c[i].name), "%s", now[j].name);
 			continue;
 		}
-		fd = open("/dev/nvme-fabrics", O_RDWR | O_CLOEXEC);
-		if (fd < 0) {
-			swap_err("cannot open /dev/nvme-fabrics: %s (is nvme-fabrics loaded?)", strerror(errno));
-			return -errno;
-		}
-		if (write(fd, c[i].opts, strlen(c[i].opts)) < 0) {
-			swap_err("connecting %s failed: %s (options %s)", c[i].subsysnqn, strerror(errno), c[i].opts);
-			close(fd);
-			rc = -EIO;
-			continue;
-		}
-		r = read(fd, reply, sizeof(reply) - 1);
-		close(fd);
-		if (r > 0)
-			reply[r] = 0;
-		if (fabrics_parse_reply(reply, &inst, &cntlid)) {
-			swap_err("connecting %s: unexpected reply \"%s\"", c[i].subsysnqn, reply);
-			rc = -EIO;
-			continue;
-		}
-		xsnprintf(c[i].name, sizeof(c[i].name), "nvme%d", inst);
-		until = swap_now() + 30;
-		while (!is_live(c[i].name) && swap_now() < until)
-			usleep(20000);
-		if (!is_live(c[i].name)) {
-			swap_err("%s (%s) is not live 30 s after connecting", c[i].name, c[i].subsysnqn);
-			rc = -ETIMEDOUT;
-			continue;
-		}
-		swap_say("  connected %s (%s), cntlid %d, live", c[i].name, c[i].subsysnqn, cntlid);
+		e = fabrics_connect(c[i].opts, c[i].subsysnqn, c[i].name, sizeof(c[i].name));
+		if (e == -ENOENT || e == -EACCES)
+			return e;
+		if (e)
+			rc = e;
 	}
 	return rc;
 }
@@ -413,24 +424,245 @@ int loop_ports_link(const struct loop_port *p, int n)
 
 /* --- the nvme-loop swap ------------------------------------------------ */
 
+/*
+ * A second path while nvme-loop is away: with native NVMe multipath a
+ * namespace lives as long as one path does, so a temporary nvme-tcp
+ * controller to the same subsystem (a target port on 127.0.0.1 made for
+ * the swap, same host NQN and ID, so allowed_hosts applies) carries the
+ * I/O while the loop controller is disconnected; it is removed once the
+ * loop controller is back.
+ */
+struct loop_bridge {
+	char nqn[256];
+	char port[PATH_MAX];		/* NVMET_PORTS/ID, made for the swap */
+	char trsvcid[8];
+	char opts[1100];		/* nvme-tcp connect options */
+};
+
 struct loop_priv {
 	struct loop_ctrl ctrls[MAX_CTRLS];
 	int n;
 	struct loop_port ports[MAX_LOOP_PORTS];
 	int nports;
+	struct loop_bridge br[MAX_CTRLS];
+	int nbr;
+	char no_bridge[256];		/* why there is no second path */
 };
+
+/* A TCP port something listens on (IPv4 or v6), from /proc/net/tcp*. */
+static bool tcp_listening(int port)
+{
+	static const char *const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	char line[512];
+	unsigned int lp, st;
+	size_t i;
+	bool busy = false;
+
+	for (i = 0; i < 2 && !busy; i++) {
+		FILE *f = fopen(files[i], "re");
+
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", &lp, &st) == 2 &&
+			    (int)lp == port && st == 0x0A)
+				busy = true;
+		if (f)
+			fclose(f);
+	}
+	return busy;
+}
+
+/* the tcp controllers to NQN through 127.0.0.1:TRSVCID */
+static int bridge_ctrls(const char *nqn, const char *trsvcid, char names[][32], int max)
+{
+	struct dirent **ents;
+	char dir[PATH_MAX], t[32], v[512], want[32];
+	int i, cnt, n = 0;
+
+	xsnprintf(want, sizeof(want), "trsvcid=%s", trsvcid);
+	cnt = scandir("/sys/class/nvme", &ents, NULL, versionsort);
+	for (i = 0; i < cnt; i++) {
+		xsnprintf(dir, sizeof(dir), "/sys/class/nvme/%s", ents[i]->d_name);
+		if (ents[i]->d_name[0] != '.' && !attr(dir, "transport", t, sizeof(t)) && !strcmp(t, "tcp") &&
+		    !attr(dir, "subsysnqn", v, sizeof(v)) && !strcmp(v, nqn) && !attr(dir, "address", v, sizeof(v)) &&
+		    strstr(v, "traddr=127.0.0.1,") && strstr(v, want) && n < max)
+			xsnprintf(names[n++], 32, "%s", ents[i]->d_name);
+		free(ents[i]);
+	}
+	if (cnt > 0)
+		free(ents);
+	return n;
+}
+
+/* Choose the ports and options of the second paths, or say why there are none. */
+static void bridge_plan(const struct swap_ctx *c, struct loop_priv *p)
+{
+	char v[64], dir[PATH_MAX];
+	int i, id = 65000, port = 4430;
+
+	p->nbr = 0;
+	p->no_bridge[0] = 0;
+	if (!p->n)
+		return;
+	if (c->no_second_path) {
+		xsnprintf(p->no_bridge, sizeof(p->no_bridge), "turned off (--no-second-path)");
+		return;
+	}
+	if (read_line("/sys/module/nvme_core/parameters/multipath", v, sizeof(v)) || strcmp(v, "Y")) {
+		xsnprintf(p->no_bridge, sizeof(p->no_bridge), "native NVMe multipath is off (nvme_core.multipath)");
+		return;
+	}
+	for (i = 0; i < p->n; i++) {
+		xsnprintf(dir, sizeof(dir), "/sys/class/nvme/%s", p->ctrls[i].name);
+		if (attr(dir, "dhchap_secret", v, sizeof(v)) == 0 && strcmp(v, "none")) {
+			xsnprintf(p->no_bridge, sizeof(p->no_bridge),
+				  "%s authenticates with DH-HMAC-CHAP (its secret is not reused)", p->ctrls[i].name);
+			p->nbr = 0;
+			return;
+		}
+	}
+	for (i = 0; i < p->n; i++) {
+		struct loop_bridge *b = &p->br[p->nbr];
+		const char *t = strstr(p->ctrls[i].opts, ",transport=loop");
+
+		do
+			xsnprintf(b->port, sizeof(b->port), "%s/%d", NVMET_PORTS, id++);
+		while (!access(b->port, F_OK));
+		while (tcp_listening(port))
+			port++;
+		xsnprintf(b->trsvcid, sizeof(b->trsvcid), "%d", port++);
+		xsnprintf(b->nqn, sizeof(b->nqn), "%s", p->ctrls[i].subsysnqn);
+		if (!t)
+			continue;
+		xsnprintf(b->opts, sizeof(b->opts), "%.*s,transport=tcp,traddr=127.0.0.1,trsvcid=%s%s",
+			  (int)(t - p->ctrls[i].opts), p->ctrls[i].opts, b->trsvcid, t + strlen(",transport=loop"));
+		p->nbr++;
+	}
+}
+
+static int cfs_set(const char *dir, const char *file, const char *v)
+{
+	char p[PATH_MAX];
+
+	xsnprintf(p, sizeof(p), "%s/%s", dir, file);
+	return cfs_write(p, v);
+}
+
+/* Bring the second paths up (idempotent). A failure costs only the path. */
+static void bridge_up(struct loop_priv *p)
+{
+	char l[PATH_MAX], t[PATH_MAX], names[4][32], name[32];
+	int i, e;
+
+	if (!p->nbr)
+		return;
+	if ((!mod_is_loaded("nvmet_tcp") && mod_load_name("nvmet_tcp", NULL)) ||
+	    (!mod_is_loaded("nvme_tcp") && mod_load_name("nvme_tcp", NULL))) {
+		swap_say("  no second path (nvme-tcp is not available): readers see I/O errors during the swap");
+		return;
+	}
+	for (i = 0; i < p->nbr; i++) {
+		struct loop_bridge *b = &p->br[i];
+
+		xsnprintf(l, sizeof(l), "%s/subsystems/%s", b->port, b->nqn);
+		xsnprintf(t, sizeof(t), "%s/../../subsystems/%s", b->port, b->nqn);
+		e = access(b->port, F_OK) ? cfs_mkdir(b->port) : 0;
+		if (!e && access(l, F_OK))
+			e = cfs_set(b->port, "addr_trtype", "tcp") ?: cfs_set(b->port, "addr_adrfam", "ipv4") ?:
+			    cfs_set(b->port, "addr_traddr", "127.0.0.1") ?: cfs_set(b->port, "addr_trsvcid", b->trsvcid) ?:
+			    (symlink(t, l) ? -errno : 0);
+		if (!e && !bridge_ctrls(b->nqn, b->trsvcid, names, 4))
+			e = fabrics_connect(b->opts, b->nqn, name, sizeof(name));
+		if (e)
+			swap_say("  no second path to %s (%s): readers see I/O errors during the swap", b->nqn,
+				 strerror(-e));
+		else
+			swap_say("  second path to %s over nvme-tcp 127.0.0.1:%s is up", b->nqn, b->trsvcid);
+	}
+}
+
+/* Remove the second paths and their ports (idempotent). */
+static int bridge_down(struct loop_priv *p)
+{
+	char l[PATH_MAX], d[PATH_MAX], names[4][32];
+	int i, j, k, rc = 0;
+
+	for (i = 0; i < p->nbr; i++) {
+		struct loop_bridge *b = &p->br[i];
+
+		k = bridge_ctrls(b->nqn, b->trsvcid, names, 4);
+		for (j = 0; j < k; j++) {
+			double until = swap_now() + 30;
+
+			xsnprintf(d, sizeof(d), "/sys/class/nvme/%s/delete_controller", names[j]);
+			write_str(d, "1");
+			while (!gone(names[j]) && swap_now() < until)
+				usleep(20000);
+			if (!gone(names[j])) {
+				swap_err("the second path %s still exists 30 s after delete_controller", names[j]);
+				rc = -ETIMEDOUT;
+			}
+		}
+		xsnprintf(l, sizeof(l), "%s/subsystems/%s", b->port, b->nqn);
+		if (unlink(l) && errno != ENOENT)
+			rc = -errno;
+		if (!access(b->port, F_OK) && cfs_rmdir(b->port))
+			rc = -EIO;
+		if (k)
+			swap_say("  second path to %s removed", b->nqn);
+	}
+	return rc;
+}
+
+static json_object *bridge_json(const struct loop_priv *p)
+{
+	json_object *a = json_object_new_array();
+	int i;
+
+	for (i = 0; i < p->nbr; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "subsysnqn", json_object_new_string(p->br[i].nqn));
+		json_object_object_add(o, "port", json_object_new_string(p->br[i].port));
+		json_object_object_add(o, "trsvcid", json_object_new_string(p->br[i].trsvcid));
+		json_object_object_add(o, "options", json_object_new_string(p->br[i].opts));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static int bridge_from_json(json_object *a, struct loop_priv *p)
+{
+	size_t i, n = a ? json_object_array_length(a) : 0;
+
+	if (n > MAX_CTRLS)
+		return -E2BIG;
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(a, i);
+		const char *q = jstring(o, "subsysnqn"), *port = jstring(o, "port"),
+			   *t = jstring(o, "trsvcid"), *opts = jstring(o, "options");
+
+		if (!q || !port || !t || !opts)
+			return -EINVAL;
+		xsnprintf(p->br[i].nqn, sizeof(p->br[i].nqn), "%s", q);
+		xsnprintf(p->br[i].port, sizeof(p->br[i].port), "%s", port);
+		xsnprintf(p->br[i].trsvcid, sizeof(p->br[i].trsvcid), "%s", t);
+		xsnprintf(p->br[i].opts, sizeof(p->br[i].opts), "%s", opts);
+	}
+	p->nbr = (int)n;
+	return 0;
+}
 
 static int lp_precheck(struct swap_ctx *c, void *priv)
 {
 	struct loop_priv *p = priv;
 
-	(void)c;
 	p->nports = loop_ports_record(NVMET_PORTS, p->ports, MAX_LOOP_PORTS);
 	p->n = loop_ctrls_record("/sys/class/nvme", p->ctrls, MAX_CTRLS);
 	if (p->n < 0) {
 		swap_err("nvme-loop: cannot record the loop controllers");
 		return p->n;
 	}
+	bridge_plan(c, p);
 	return loop_ctrls_precheck(p->ctrls, p->n);
 }
 
@@ -440,6 +672,12 @@ static void lp_plan_save(struct swap_ctx *c, void *priv)
 	int i;
 
 	(void)c;
+	for (i = 0; i < p->nbr; i++)
+		swap_say("  keep %s reachable: a temporary nvme-tcp path on 127.0.0.1:%s (target port %s), "
+			 "removed after", p->br[i].nqn, p->br[i].trsvcid, p->br[i].port);
+	if (p->no_bridge[0])
+		swap_say("  no second path: %s; readers of the loop namespaces see I/O errors during the swap",
+			 p->no_bridge);
 	swap_say("  record %d loop controller(s) and disconnect them:", p->n);
 	for (i = 0; i < p->n; i++)
 		swap_say("    %s: %s", p->ctrls[i].name, p->ctrls[i].opts);
@@ -456,6 +694,8 @@ static void lp_plan_restore(struct swap_ctx *c, void *priv)
 	if (p->nports)
 		swap_say("  link the loop ports' subsystems again");
 	swap_say("  connect the %d controller(s) again through /dev/nvme-fabrics; check each is live", p->n);
+	if (p->nbr)
+		swap_say("  remove the temporary nvme-tcp paths and their target ports");
 }
 
 static json_object *lp_save(struct swap_ctx *c, void *priv)
@@ -466,6 +706,7 @@ static json_object *lp_save(struct swap_ctx *c, void *priv)
 	(void)c;
 	json_object_object_add(o, "loop_controllers", loop_ctrls_json(p->ctrls, p->n));
 	json_object_object_add(o, "loop_ports", loop_ports_json(p->ports, p->nports));
+	json_object_object_add(o, "second_paths", bridge_json(p));
 	return o;
 }
 
@@ -476,8 +717,8 @@ static int lp_load(struct swap_ctx *c, void *priv, json_object *state)
 	(void)c;
 	p->n = loop_ctrls_from_json(jarr(state, "loop_controllers"), p->ctrls, MAX_CTRLS);
 	p->nports = loop_ports_from_json(jarr(state, "loop_ports"), p->ports, MAX_LOOP_PORTS);
-	if (p->n < 0 || p->nports < 0) {
-		swap_err("nvme-loop: the journal's controllers or ports are not readable");
+	if (p->n < 0 || p->nports < 0 || bridge_from_json(jarr(state, "second_paths"), p)) {
+		swap_err("nvme-loop: the journal's controllers, ports or second paths are not readable");
 		return -EINVAL;
 	}
 	return 0;
@@ -489,6 +730,7 @@ static int lp_stop(struct swap_ctx *c, void *priv)
 	int rc;
 
 	(void)c;
+	bridge_up(p);
 	rc = loop_ctrls_disconnect(p->ctrls, p->n);
 	return loop_ports_unlink(p->ports, p->nports) ? -EIO : rc;
 }
@@ -496,11 +738,14 @@ static int lp_stop(struct swap_ctx *c, void *priv)
 static int lp_restore(struct swap_ctx *c, void *priv)
 {
 	struct loop_priv *p = priv;
+	int rc;
 
 	(void)c;
 	if (loop_ports_link(p->ports, p->nports))
 		return -EIO;
-	return loop_ctrls_connect(p->ctrls, p->n);
+	rc = loop_ctrls_connect(p->ctrls, p->n);
+	/* only once the loop paths are back: the namespace must never be pathless */
+	return rc ? rc : bridge_down(p);
 }
 
 const struct swap_driver swap_driver_nvme_loop = {

@@ -14,14 +14,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <sys/file.h>
 #include <sys/utsname.h>
 #include <signal.h>
@@ -289,112 +286,42 @@ int mod_running_buildid(const char *name, char *out, size_t len)
 	return 0;
 }
 
-/*
- * open_plain: a descriptor on the module as plain ELF. Debian ships
- * .ko.xz (and .ko.zst/.ko.gz elsewhere): those are decompressed by xz,
- * zstd or gzip into an anonymous memory file.
- */
-static int open_plain(const char *path)
-{
-	static const struct { const char *ext, *prog; } z[] = {
-		{ ".xz", "xz" }, { ".zst", "zstd" }, { ".gz", "gzip" },
-	};
-	size_t i, l = strlen(path);
-	int fd, st;
-	pid_t pid;
-
-	for (i = 0; i < sizeof(z) / sizeof(z[0]); i++) {
-		size_t el = strlen(z[i].ext);
-
-		if (l > el && !strcmp(path + l - el, z[i].ext))
-			break;
-	}
-	if (i == sizeof(z) / sizeof(z[0]))
-		return open(path, O_RDONLY | O_CLOEXEC);
-	fd = memfd_create("module", MFD_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(fd, 1);
-		execlp(z[i].prog, z[i].prog, "-dc", "--", path, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		close(fd);
-		errno = ENOTSUP;
-		return -1;
-	}
-	lseek(fd, 0, SEEK_SET);
-	return fd;
-}
-
-/* The build-id of a module file (plain or compressed). */
+/* The build-id of a module file (plain, .xz or .zst; decompression capped). */
 int file_buildid(const char *path, char *out, size_t len)
 {
-	Elf *e;
-	Elf_Scn *scn = NULL;
-	int fd, rc = -ENOENT;
+	struct shf_build_id id;
+	char *err = NULL, hexid[2 * SHF_BUILD_ID_MAX + 1];
+	int fd, rc = 0;
 
 	out[0] = 0;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	fd = open_plain(path);
-	if (fd < 0)
-		return -errno;
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF) {
+	fd = shf_ko_open(path, &err);
+	if (fd < 0) {
+		free(err);
+		return access(path, R_OK) ? -ENOENT : -ENOTSUP;
+	}
+	if (shf_elf_build_id(fd, &id) || !id.n)
 		rc = -ENOTSUP;
-		goto out;
-	}
-	while (rc && (scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-		struct shf_build_id id;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		d = elf_getdata(scn, NULL);
-		if (d && d->d_buf && !shf_note_build_id(d->d_buf, d->d_size, &id)) {
-			hex(id.b, id.n, out, len);
-			rc = 0;
-		}
-	}
-out:
-	if (e)
-		elf_end(e);
 	close(fd);
+	if (!rc) {
+		shf_build_id_hex(&id, hexid);
+		xsnprintf(out, len, "%s", hexid);
+	}
 	return rc;
 }
 
-/* The value of modinfo KEY in FILE ("" when absent). */
+/* The value of modinfo KEY in FILE ("" when absent); -EINVAL: not a module. */
 static int file_modinfo(const char *path, const char *key, char *out, size_t len)
 {
-	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
-	struct kmod_module *mod = NULL;
-	struct kmod_list *l = NULL, *it;
-	int rc;
+	char *v = NULL, *err = NULL;
 
 	out[0] = 0;
-	if (!ctx)
-		return -ENOMEM;
-	rc = kmod_module_new_from_path(ctx, path, &mod);
-	if (rc == 0) {
-		rc = kmod_module_get_info(mod, &l);
-		if (rc >= 0) {
-			rc = 0;
-			kmod_list_foreach(it, l) {
-				if (!strcmp(kmod_module_info_get_key(it), key)) {
-					xsnprintf(out, len, "%s", kmod_module_info_get_value(it));
-					break;
-				}
-			}
-			kmod_module_info_free_list(l);
-		}
-		kmod_module_unref(mod);
+	if (shf_ko_info(path, key, &v, &err)) {
+		free(err);
+		return -EINVAL;
 	}
-	kmod_unref(ctx);
-	return rc;
+	xsnprintf(out, len, "%s", v ? v : "");
+	free(v);
+	return 0;
 }
 
 /* The file modprobe would load for NAME (after depmod). */
@@ -422,42 +349,26 @@ static int lookup_path(const char *name, char *out, size_t len)
 	return rc;
 }
 
-/* The distro's file for a module: lib/modules/KVER/kernel/.../NAME.ko* */
-static char stock_want[64];
-static char stock_found[PATH_MAX];
-
-static int stock_visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	const char *b = path + ftw->base;
-	char n[64];
-	size_t l;
-
-	(void)st;
-	if (type != FTW_F)
-		return 0;
-	l = strcspn(b, ".");
-	if (l >= sizeof(n) || strncmp(b + l, ".ko", 3))
-		return 0;
-	memcpy(n, b, l);
-	n[l] = 0;
-	norm_name(n, n, sizeof(n));
-	if (strcmp(n, stock_want))
-		return 0;
-	xsnprintf(stock_found, sizeof(stock_found), "%s", path);
-	return 1;
-}
-
-/* The first NAME.ko* below /lib/modules/KVER/SUB ("kernel": the distro's). */
+/*
+ * The first NAME.ko* below /lib/modules/KVER/SUB ("kernel": the distro's),
+ * NAME spelt with '_' or '-' (files use both; the kernel says '_').
+ */
 static int find_module_file(const char *kver, const char *sub, const char *name, char *out, size_t len)
 {
-	char root[PATH_MAX];
+	char dir[PATH_MAX], alt[64], *f;
+	size_t i;
 
-	xsnprintf(root, sizeof(root), "/lib/modules/%s/%s", kver, sub);
-	norm_name(name, stock_want, sizeof(stock_want));
-	stock_found[0] = 0;
-	if (nftw(root, stock_visit, 16, FTW_PHYS) != 1)
+	xsnprintf(dir, sizeof(dir), "/lib/modules/%s/%s", kver, sub);
+	for (i = 0; name[i] && i + 1 < sizeof(alt); i++)
+		alt[i] = name[i] == '_' ? '-' : name[i] == '-' ? '_' : name[i];
+	alt[i] = 0;
+	f = shf_find_module(dir, name);
+	if (!f)
+		f = shf_find_module(dir, alt);
+	if (!f)
 		return -ENOENT;
-	xsnprintf(out, len, "%s", stock_found);
+	xsnprintf(out, len, "%s", f);
+	free(f);
 	return 0;
 }
 
@@ -981,10 +892,11 @@ static int versions_differ(const char *ours, const char *theirs, char *sym, size
 	struct kmod_ctx *ca = kmod_new(NULL, NULL), *cb = kmod_new(NULL, NULL);
 	struct kmod_module *a = NULL, *b = NULL;
 	struct kmod_list *la = NULL, *lb = NULL, *i, *j;
-	int bad = 0;
+	char *err = NULL;
+	int bad = 0, fa = -1, fb = -1;
 
 	sym[0] = 0;
-	if (ca && cb && kmod_module_new_from_path(ca, ours, &a) == 0 && kmod_module_new_from_path(cb, theirs, &b) == 0 &&
+	if (ca && cb && (a = shf_ko_kmod(ca, ours, &fa, &err)) && (b = shf_ko_kmod(cb, theirs, &fb, &err)) &&
 	    kmod_module_get_versions(a, &la) >= 0 && kmod_module_get_versions(b, &lb) >= 0) {
 		kmod_list_foreach(i, la) {
 			const char *s = kmod_module_version_get_symbol(i);
@@ -998,12 +910,17 @@ static int versions_differ(const char *ours, const char *theirs, char *sym, size
 			}
 		}
 	}
+	free(err);
 	kmod_module_versions_free_list(la);
 	kmod_module_versions_free_list(lb);
 	if (a)
 		kmod_module_unref(a);
 	if (b)
 		kmod_module_unref(b);
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
 	kmod_unref(ca);
 	kmod_unref(cb);
 	return bad;
@@ -1330,10 +1247,13 @@ static const struct shf_fix *fix_of_driver(const struct shf_fix *v, size_t n, co
 
 static int swap_usage(FILE *f, int rc)
 {
-	fprintf(f, "usage: storage-hotfix swap FIX|all [--dry-run] [--module PATH] [--state-dir DIR] [--data DIR]\n"
-		"       storage-hotfix rollback [FIX|all] [--dry-run] [--state-dir DIR] [--data DIR]\n"
+	fprintf(f, "usage: storage-hotfix swap FIX|all [--dry-run] [--module PATH] [--no-second-path] [--state-dir DIR] "
+		"[--data DIR]\n"
+		"       storage-hotfix rollback [FIX|all] [--dry-run] [--no-second-path] [--state-dir DIR] [--data DIR]\n"
 		"       storage-hotfix recover [--state-dir DIR] [--data DIR]\n"
 		"FIX: a fix id, its folder or its module (fix.conf FIX_SWAP names the driver)\n"
+		"--no-second-path: nvme-loop readers see I/O errors during the swap instead of a temporary\n"
+		"  nvme-tcp path on 127.0.0.1 (native multipath keeps the namespace through it)\n"
 		"Prints the plan, does it, and one machine-readable line per module:\n"
 		"  swap-result fix=F module=M result=swapped|rolled-back|recovered|refused|failed|dry-run|already ...\n");
 	return rc;
@@ -1517,6 +1437,8 @@ static int swap_main(int argc, char **argv, enum swap_cmd cmd)
 	for (int a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--dry-run") && cmd != RECOVER)
 			c.dry_run = true;
+		else if (!strcmp(argv[a], "--no-second-path") && cmd != RECOVER)
+			c.no_second_path = true;
 		else if (!strcmp(argv[a], "--module") && a + 1 < argc && cmd == SWAP)
 			c.module_override = argv[++a];
 		else if (!strcmp(argv[a], "--state-dir") && a + 1 < argc)

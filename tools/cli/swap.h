@@ -33,6 +33,7 @@ struct swap_mod {
 struct swap_ctx {
 	bool dry_run;
 	bool to_stock;			/* rollback: load the module recorded as "before" */
+	bool no_second_path;		/* nvme-loop: no temporary nvme-tcp path */
 	const char *module_override;	/* --module PATH */
 	const char *running_hint;	/* a file that may be the running module's */
 	const char *state_dir;

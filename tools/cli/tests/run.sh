@@ -185,6 +185,21 @@ t_status_unreadable() {
 # 2 KB of .ko.xz claiming 128 MiB (16 xz streams of 8 MiB of zeros):
 # refused at the 64 MiB limit, by diff and by status (libkmod's modinfo
 # never sees it); so is a 512 MiB xz dictionary
+# .ko.zst is read (Ubuntu's modules), with the same cap as .xz
+t_zstd() {
+	if ! command -v zstd >/dev/null; then
+		skip "no zstd"
+		return 0
+	fi
+	mod m 0 '' && mod m 1 '' &&
+	zstd -q -c "$tmp/m.1.ko" > "$tmp/m.1.ko.zst" &&
+	sh diff "$tmp/m.0.ko" "$tmp/m.1.ko.zst" && [ "$rc" = 1 ] &&
+	[ "$out" = "$(printf 'changed: f\nchanged: f2\n2 changed, 0 added, 0 removed')" ] &&
+	head -c 80M /dev/zero | zstd -q -1 -c > "$tmp/bomb.ko.zst" &&
+	sh diff "$tmp/m.0.ko" "$tmp/bomb.ko.zst" && [ "$rc" = 2 ] && [ -z "$out" ] &&
+	[ "$err" = "storage-hotfix diff: error: $tmp/bomb.ko.zst: refused: decompresses to more than 64 MiB, larger than any kernel module" ]
+}
+
 t_xz_bomb() {
 	local args
 	if ! command -v xz >/dev/null; then
@@ -302,6 +317,7 @@ check status-text t_status_text
 check status-not-ours t_status_not_ours
 check status-unreadable t_status_unreadable
 check xz-bomb t_xz_bomb
+check zstd t_zstd
 check verify t_verify
 check verify-report t_verify_report
 check verify-types t_verify_types
