@@ -777,15 +777,42 @@ static int unload_all(struct swap_mod *m, struct swap_mod *deps, int ndeps)
 }
 
 /* Load PATH as M, then the dependents that were loaded, by name. */
-static int load_all(struct swap_mod *m, const char *path, struct swap_mod *deps, int ndeps)
+/*
+ * Load PATH as M, then the dependents that were loaded: forward by name
+ * (modprobe's choice, ours when installed), back (undo) from the file each
+ * one ran from, so that recover leaves what ran before.
+ */
+static int load_all(struct swap_mod *m, const char *path, struct swap_mod *deps, int ndeps, bool back)
 {
 	int i, rc;
 
 	rc = mod_is_loaded(m->name) ? 0 : mod_load_file(path, m->params);
-	for (i = 0; !rc && i < ndeps; i++)
-		if (deps[i].loaded && !mod_is_loaded(deps[i].name))
-			rc = mod_load_name(deps[i].name, deps[i].params);
+	for (i = 0; !rc && i < ndeps; i++) {
+		if (!deps[i].loaded || mod_is_loaded(deps[i].name))
+			continue;
+		rc = back && deps[i].prev_path[0] ? mod_load_file(deps[i].prev_path, deps[i].params) :
+						    mod_load_name(deps[i].name, deps[i].params);
+	}
 	return rc;
+}
+
+/* The file NAME runs from: the distro's, ours in updates/, or modprobe's, by build-id. */
+static void running_file(const struct swap_ctx *c, const char *name, const char *id, char *out, size_t len)
+{
+	char f[PATH_MAX], fid[129];
+	int i;
+
+	out[0] = 0;
+	for (i = 0; i < 3 && id[0]; i++) {
+		if ((i == 0 && find_module_file(c->kver, "kernel", name, f, sizeof(f))) ||
+		    (i == 1 && find_module_file(c->kver, "updates", name, f, sizeof(f))) ||
+		    (i == 2 && lookup_path(name, f, sizeof(f))))
+			continue;
+		if (file_buildid(f, fid, sizeof(fid)) == 0 && !strcmp(fid, id)) {
+			xsnprintf(out, len, "%s", f);
+			return;
+		}
+	}
 }
 
 /*
@@ -837,9 +864,9 @@ static void record_rolled_back(const struct swap_ctx *c, const char *module)
  * back. The same steps for the swap and for its undo.
  */
 static int bring_up(struct swap_ctx *c, const struct swap_driver *d, void *priv, struct swap_mod *m,
-		    const char *path, const char *id, struct swap_mod *deps, int ndeps)
+		    const char *path, const char *id, struct swap_mod *deps, int ndeps, bool back)
 {
-	int rc = load_all(m, path, deps, ndeps);
+	int rc = load_all(m, path, deps, ndeps, back);
 
 	if (!rc && d->restore)
 		rc = d->restore(c, priv);
@@ -872,7 +899,7 @@ static int undo(struct swap_ctx *c, const struct swap_driver *d, void *priv, str
 	else
 		rc = unload_all(m, deps, ndeps);
 	if (!rc)
-		rc = bring_up(c, d, priv, m, m->prev_path, m->running_id, deps, ndeps);
+		rc = bring_up(c, d, priv, m, m->prev_path, m->running_id, deps, ndeps, true);
 	return rc;
 }
 
@@ -1017,6 +1044,7 @@ static json_object *journal_new(const struct swap_ctx *c, const char *fix, const
 		json_object_object_add(o, "module", json_object_new_string(deps[i].name));
 		json_object_object_add(o, "loaded", json_object_new_boolean(deps[i].loaded));
 		json_object_object_add(o, "parameters", json_object_new_string(deps[i].params));
+		json_object_object_add(o, "path", json_object_new_string(deps[i].prev_path));
 		json_object_array_add(a, o);
 	}
 	json_object_object_add(j, "dependents", a);
@@ -1064,8 +1092,12 @@ static int swap_run(struct swap_ctx *c, const char *fix, const struct swap_drive
 		memset(&deps[ndeps], 0, sizeof(deps[ndeps]));
 		xsnprintf(deps[ndeps].name, sizeof(deps[ndeps].name), "%s", d->dependents[i]);
 		deps[ndeps].loaded = mod_is_loaded(d->dependents[i]);
-		if (deps[ndeps].loaded)
+		if (deps[ndeps].loaded) {
 			mod_params(d->dependents[i], deps[ndeps].params, sizeof(deps[ndeps].params));
+			mod_running_buildid(d->dependents[i], deps[ndeps].running_id, sizeof(deps[ndeps].running_id));
+			running_file(c, d->dependents[i], deps[ndeps].running_id, deps[ndeps].prev_path,
+				     sizeof(deps[ndeps].prev_path));
+		}
 		ndeps++;
 	}
 	/* every holder must be a dependent we reload */
@@ -1144,7 +1176,7 @@ static int swap_run(struct swap_ctx *c, const char *fix, const struct swap_drive
 	if (!rc)
 		rc = journal_phase(c, "loading");
 	if (!rc)
-		rc = bring_up(c, d, priv, &m, m.new_path, m.new_id, deps, ndeps);
+		rc = bring_up(c, d, priv, &m, m.new_path, m.new_id, deps, ndeps, false);
 	if (!rc) {
 		swap_down_end(c);
 		journal_phase(c, "committed");
@@ -1354,6 +1386,7 @@ static int recover(struct swap_ctx *c)
 		xsnprintf(deps[ndeps].name, sizeof(deps[ndeps].name), "%s", jstring(o, "module") ?: "");
 		deps[ndeps].loaded = jbool(o, "loaded");
 		xsnprintf(deps[ndeps].params, sizeof(deps[ndeps].params), "%s", jstring(o, "parameters") ?: "");
+		xsnprintf(deps[ndeps].prev_path, sizeof(deps[ndeps].prev_path), "%s", jstring(o, "path") ?: "");
 		if (deps[ndeps].name[0])
 			ndeps++;
 	}
