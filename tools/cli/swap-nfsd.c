@@ -47,6 +47,7 @@ static int run(const char *const argv[])
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		swap_child_signals();
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -278,6 +279,7 @@ static int nf_restore(struct swap_ctx *c, void *priv)
 		argv[a] = NULL;
 		pid = fork();
 		if (pid == 0) {
+			swap_child_signals();
 			execvp(argv[0], argv);
 			_exit(127);
 		}

@@ -742,6 +742,19 @@ static void defer_signals(bool on)
 		sigprocmask(SIG_SETMASK, &saved_sigmask, NULL);
 }
 
+/*
+ * In a child the swap starts (rpc.mountd, rpc.nfsd, systemctl): the
+ * blocked signals are inherited across exec, and an rpc.mountd started
+ * with SIGTERM blocked outlives the next swap's stop and pins nfsd.
+ */
+void swap_child_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static void swap_down_begin(struct swap_ctx *c)
 {
 	c->t_down = swap_now();

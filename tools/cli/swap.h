@@ -86,6 +86,8 @@ void swap_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void swap_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* S with every DH-HMAC-CHAP or TLS PSK secret replaced by its prefix and <redacted> */
 void swap_redact(const char *s, char *out, size_t len);
+/* call first in every child the swap forks: no signal blocked */
+void swap_child_signals(void);
 int read_line(const char *path, char *buf, size_t len);
 int write_str(const char *path, const char *s);
 bool mod_is_loaded(const char *name);
