@@ -208,19 +208,31 @@ static bool is_live(const char *name)
 static int fabrics_connect(const char *opts, const char *what, char *name, size_t len)
 {
 	char reply[256] = "";
-	int fd, inst, cntlid;
+	int fd, inst, cntlid, tries, e;
 	ssize_t r;
 	double until;
 
-	fd = open("/dev/nvme-fabrics", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		swap_err("cannot open /dev/nvme-fabrics: %s (is nvme-fabrics loaded?)", strerror(errno));
-		return -errno;
-	}
-	if (write(fd, opts, strlen(opts)) < 0) {
-		swap_err("connecting %s failed: %s (options %s)", what, strerror(errno), opts);
+	/*
+	 * EINVAL can pass: a subsystem made again starts its controller IDs
+	 * at cntlid_min, and while another controller of this kernel to the
+	 * same subsystem (a host over tcp still reconnecting) holds that ID
+	 * the host refuses the new one ("Duplicate cntlid"). Retry a while.
+	 */
+	for (tries = 0;; tries++) {
+		fd = open("/dev/nvme-fabrics", O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			swap_err("cannot open /dev/nvme-fabrics: %s (is nvme-fabrics loaded?)", strerror(errno));
+			return -errno;
+		}
+		if (write(fd, opts, strlen(opts)) >= 0)
+			break;
+		e = errno;
 		close(fd);
-		return -EIO;
+		if (e != EINVAL || tries == 20) {
+			swap_err("connecting %s failed: %s (options %s)", what, strerror(e), opts);
+			return -EIO;
+		}
+		usleep(500000);
 	}
 	r = read(fd, reply, sizeof(reply) - 1);
 	close(fd);
