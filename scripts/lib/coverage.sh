@@ -257,7 +257,7 @@ coverage_job() {
 	IFS=$'\t' read -r kver ver flavour img suites <<<"$1"
 	local work=$state/work scratch log t0 t status=ok reason='' root='' out report series upstream
 	local base code file p headers='' src_line='' src_origin='' src_file='' src_label='' build_tree=''
-	local fixes='[]' unlisted='[]' disk id res tsrc=''
+	local fixes='[]' unlisted='[]' sigcheck=null disk id res tsrc=''
 	local -a srcopt=() created=() keep=()
 	t0=$(now_s)
 	upstream=${ver%%-*}
@@ -294,6 +294,15 @@ coverage_job() {
 			[ ! -d "$root/usr/src/linux-headers-$kver" ] || headers=1
 		else
 			status=error reason=$(coverage_error "$log")
+		fi
+	fi
+	# Modules by pool path: no index vouches for them, their signatures
+	# can (the build key is in the vmlinuz a signed index gave us).
+	if [ "$status" = ok ] && grep -q '^linux-modules-' "$root/.unlisted" 2>/dev/null; then
+		# shellcheck disable=SC2046 # one folder per word
+		if ! sigcheck=$(coverage_check_unlisted "$root" "$kver" $(coverage_build_dirs "$top")); then
+			status=error
+			reason="the modules fetched by pool path are not all signed by the build key in the kernel's vmlinuz (from a signed index): $sigcheck"
 		fi
 	fi
 	if [ "$status" = ok ]; then
@@ -355,13 +364,13 @@ coverage_job() {
 		--arg suites "$suites" --arg mode "$mode" --arg key "$key" --arg inputs "$inputs" --arg status "$status" \
 		--arg reason "$reason" --argjson unlisted "$unlisted" --arg sl "$src_label" --arg so "$src_origin" \
 		--arg bt "$build_tree" --argjson fixes "$fixes" --argjson secs "$(elapsed "$t0")" \
-		--arg tsrc "$tsrc" --argjson disk "$disk" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+		--arg tsrc "$tsrc" --argjson disk "$disk" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --argjson sig "$sigcheck" \
 		--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg host "$(hostname)" --arg sv "$(cat "$top/VERSION")" '
 		{schema: $schema, kernel: $k, version: $v, upstream: ($v | sub("-.*"; "")), flavour: $f, image: $img,
 		 suites: ($suites | split(",")), mode: $mode, inputs_key: $key,
 		 inputs: ($inputs | split("\n") | map(select(. != "") | split(" ") |
 			{package: .[0], version: .[1], sha256: (if .[2] == "unlisted" then null else .[2] end), listed: (.[2] != "unlisted")})),
-		 unlisted: $unlisted, status: $status, reason: (if $reason == "" then null else $reason end),
+		 unlisted: $unlisted, unlisted_signatures: $sig, status: $status, reason: (if $reason == "" then null else $reason end),
 		 source: (if $sl == "" then null else {origin: $so, label: $sl} end),
 		 build_tree: (if $bt == "" then null else $bt end),
 		 fixes: $fixes, seconds: $secs, source_seconds: (if $tsrc == "" then null else ($tsrc | tonumber) end),
@@ -375,6 +384,16 @@ coverage_job() {
 		if [ -n "$shared" ] && coverage_shared "$p"; then keep+=("$p"); else rm -rf "$p"; fi
 	done
 	[ ${#keep[@]} -eq 0 ] || printf '%s\n' "${keep[@]}" >>"$shared"
+}
+
+# coverage_build_dirs TOP: the fixes' Kbuild folders (FIX_BUILD_DIR), one
+# per line.
+coverage_build_dirs() {
+	local conf
+	for conf in "$1"/*/fix.conf; do
+		# shellcheck source=/dev/null
+		[ ! -f "$conf" ] || (FIX_BUILD_DIR='' && . "$conf" && printf '%s\n' "$FIX_BUILD_DIR")
+	done | sort -u
 }
 
 # coverage_fix_ids TOP: the fix ids, as a JSON array (fix folders' order).
@@ -430,10 +449,11 @@ coverage_merge() {
 		| [$list[] | . as $l | $jobs[$l.kernel] as $job |
 			if $job == null then
 				($l | del(.key)) + {mode: null, status: "not-run", stale: false, reason: null, source: null, build_tree: null,
-					unlisted: [], seconds: null, disk_bytes: null, load: null, date: null, host: null,
+					unlisted: [], unlisted_signatures: null, seconds: null, disk_bytes: null, load: null, date: null, host: null,
 					fixes: [$ids[] | {id: ., verdict: "not-run"} | fix]}
 			else
-				($l | del(.key)) + ($job | {mode, status, reason, source, build_tree, unlisted, seconds, disk_bytes, load, date, host,
+				($l | del(.key)) + ($job | {mode, status, reason, source, build_tree, unlisted,
+					unlisted_signatures: (.unlisted_signatures // null), seconds, disk_bytes, load, date, host,
 					fixes: [.fixes[] | fix]})
 				+ {stale: ($job.inputs_key != $l.key)}
 			end] as $kernels
@@ -487,7 +507,9 @@ coverage_markdown() {
 			elif .verdict == "refused" then "**refused**" + (if ((.proof_differences // []) | length) > 0
 				then ": " + (.proof_differences | join("; ")) else "" end)
 			else .verdict end | gsub("\\|"; "\\|");
-		def kcell: .kernel + (if (.unlisted | length) > 0 then " (pool)" else "" end) + (if .stale then " (stale)" else "" end);
+		def kcell: .kernel + (if (.unlisted | length) > 0 then
+				(if (.unlisted_signatures.verified // 0) > 0 and .unlisted_signatures.verified == .unlisted_signatures.checked
+				 then " (pool, signed)" else " (pool)" end) else "" end) + (if .stale then " (stale)" else "" end);
 		def norm($k): (. // "") | split($k) | join("KVER");
 		. as $d
 		| ($d.kernels[0].fixes // [] | map(.id)) as $ids
@@ -516,6 +538,95 @@ coverage_markdown() {
 		   else empty end),
 		  (if ([$d.kernels[] | select((.unlisted | length) > 0)] | length) > 0 then
 			"## Packages fetched by pool path (no signed index lists them; sha256 as fetched)", "",
-			($d.kernels[] | select((.unlisted | length) > 0) | .unlisted[] | "- \(.package) \(.version): \(.path) sha256 \(.sha256)"), ""
+			"`(pool, signed)`: every module of the fixes'"'"' folders in them carries a signature of the kernel'"'"'s build key, read from the vmlinuz a signed index gave (linux-binary-KVER); the config (linux-base-KVER) has nothing to check it against.", "",
+			($d.kernels[] | select((.unlisted | length) > 0) |
+				"- \(.kernel): " + ([.unlisted[] | "\(.package) \(.version) sha256 \(.sha256)"] | join(", "))
+				+ (if .unlisted_signatures then "; signatures: \(.unlisted_signatures.verified)/\(.unlisted_signatures.checked) modules verified" else "" end)), ""
 		   else empty end)' "$1"
+}
+
+# coverage_build_cert VMLINUX OUT: the certificate of the kernel's build
+# key ("Build time autogenerated kernel key", which signed its modules)
+# from the system keyring compiled into VMLINUX, as PEM in OUT: the DER
+# certificate that holds the name, found by trying each SEQUENCE header
+# in the 4 KiB before it.
+coverage_build_cert() {
+	local vmlinux=$1 out=$2 at start off len
+	at=$(LC_ALL=C grep -obaF 'Build time autogenerated kernel key' "$vmlinux" | head -n 1 | cut -d: -f1)
+	[ -n "$at" ] || return 1
+	start=$((at > 4096 ? at - 4096 : 0))
+	for off in $(coverage_bytes "$vmlinux" "$start" $((at - start)) |
+		{ LC_ALL=C grep -obaP '\x30\x82' || true; } | cut -d: -f1 | sort -rn); do
+		off=$((start + off))
+		len=$(coverage_bytes "$vmlinux" $((off + 2)) 2 | od -An -tu2 --endian=big | tr -d ' ')
+		[ $((off + 4 + len)) -gt "$at" ] || continue
+		if coverage_bytes "$vmlinux" "$off" $((len + 4)) | openssl x509 -inform DER -out "$out" 2>/dev/null; then
+			return 0
+		fi
+	done
+	return 1
+}
+
+# coverage_bytes FILE OFFSET COUNT: COUNT bytes of FILE from OFFSET (dd
+# reads only those: tail | head would die of SIGPIPE under pipefail).
+coverage_bytes() {
+	dd if="$1" iflag=skip_bytes,count_bytes skip="$2" count="$3" bs=64K status=none
+}
+
+# coverage_module_signed KO CERT: true when module KO (.ko, .ko.xz or
+# .ko.zst) carries an appended signature that CERT's key made over the
+# rest of the file (the format the kernel checks at load time).
+coverage_module_signed() {
+	local ko=$1 cert=$2 tmp size siglen rc=0
+	tmp=$(mktemp -d)
+	case $ko in
+	*.xz) xz -dc "$ko" >"$tmp/m" ;;
+	*.zst) zstd -dcq "$ko" >"$tmp/m" ;;
+	*) cp "$ko" "$tmp/m" ;;
+	esac
+	# ... PKCS#7 | struct module_signature (12 bytes, sig_len last, big
+	# endian) | "~Module signature appended~\n" (28 bytes)
+	if [ "$(tail -c 28 "$tmp/m")" != "~Module signature appended~" ] || [ "$(stat -c %s "$tmp/m")" -lt 40 ]; then
+		rm -rf "$tmp"
+		return 1
+	fi
+	size=$(stat -c %s "$tmp/m")
+	siglen=$(coverage_bytes "$tmp/m" $((size - 32)) 4 | od -An -tu4 --endian=big | tr -d ' ')
+	coverage_bytes "$tmp/m" 0 $((size - 40 - siglen)) >"$tmp/content"
+	coverage_bytes "$tmp/m" $((size - 40 - siglen)) "$siglen" >"$tmp/sig"
+	openssl cms -verify -binary -inform DER -in "$tmp/sig" -content "$tmp/content" \
+		-certfile "$cert" -nointern -noverify -out /dev/null 2>/dev/null || rc=1
+	rm -rf "$tmp"
+	return "$rc"
+}
+
+# coverage_check_unlisted ROOT KVER DIR...: the modules under DIR...
+# (the fixes' build folders) of a sysroot whose modules came by pool path
+# (ROOT/.unlisted): each must be signed by the build key compiled into
+# the kernel's vmlinuz, which came from a signed index. Prints JSON:
+# {key, checked, verified, failed: [module]}; fails when one does not
+# verify or nothing could be checked.
+coverage_check_unlisted() {
+	local root=$1 kver=$2 vmlinuz ko tmp n=0 ok=0 key
+	local -a failed=()
+	shift 2
+	tmp=$(mktemp -d)
+	for vmlinuz in "$root/boot/vmlinuz-$kver" "$root/usr/lib/modules/$kver/vmlinuz" ""; do
+		[ -z "$vmlinuz" ] || [ ! -f "$vmlinuz" ] || break
+	done
+	if [ -z "$vmlinuz" ] || ! vmlinux_extract "$vmlinuz" "$tmp/vmlinux" || ! coverage_build_cert "$tmp/vmlinux" "$tmp/cert.pem"; then
+		rm -rf "$tmp"
+		jq -cn '{key: null, checked: 0, verified: 0, failed: [], why: "no build key found in the vmlinuz"}'
+		return 1
+	fi
+	key=$(openssl x509 -in "$tmp/cert.pem" -noout -subject -fingerprint -sha256 | tr '\n' ' ')
+	while IFS= read -r ko; do
+		n=$((n + 1))
+		if coverage_module_signed "$ko" "$tmp/cert.pem"; then ok=$((ok + 1)); else failed+=("${ko##*/}"); fi
+	done < <(for d in "$@"; do find "$root/usr/lib/modules/$kver/kernel/$d" "$root/lib/modules/$kver/kernel/$d" \
+		-maxdepth 1 -name '*.ko*' 2>/dev/null || true; done | sort)
+	rm -rf "$tmp"
+	jq -cn --arg k "${key% }" --argjson n "$n" --argjson ok "$ok" --arg f "${failed[*]}" \
+		'{key: $k, checked: $n, verified: $ok, failed: ($f | split(" ") | map(select(. != "")))}'
+	[ "$n" -gt 0 ] && [ "$ok" -eq "$n" ]
 }
