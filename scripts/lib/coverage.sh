@@ -38,7 +38,8 @@ coverage_index() {
 	[ "$n" -gt 0 ] || die "the private apt root has no package index"
 }
 
-# coverage_kernels INDEX FLAVOURS MIN: the kernel images of upstream MIN
+# coverage_kernels INDEX FLAVOURS MIN: the kernel images (not the
+# metapackages that follow them) of upstream MIN
 # (X.Y) and newer in FLAVOURS (space-separated), one TSV line each, in run
 # order (package version, then flavour, so the flavours of one build,
 # which share a source, are neighbours): KVER VERSION FLAVOUR IMAGE SUITES.
@@ -51,7 +52,8 @@ coverage_kernels() {
 		BEGIN { n = split(fl, a, " "); for (i = 1; i <= n; i++) rank[a[i]] = i }
 		$2 ~ /^linux-image-[0-9]/ && $2 !~ /-dbg$/ {
 			k = $2; sub(/^linux-image-/, "", k); sub(/-unsigned$/, "", k)
-			if (!match(k, /^[0-9]+\.[0-9]+(\.[0-9]+)?(-[0-9]+)?(\+deb[0-9]+(\.[0-9]+)*)?-/)) next
+			# X.Y.Z[-ABI][+debN[.M]]-FLAVOUR; not the metapackages (linux-image-6.12-amd64)
+			if (!match(k, /^[0-9]+\.[0-9]+\.[0-9]+(-[0-9]+)?(\+deb[0-9]+(\.[0-9]+)*)?-/)) next
 			f = substr(k, RLENGTH + 1)
 			if (!(f in rank)) next
 			print k, f, rank[f], $2, $3, $1
@@ -220,6 +222,7 @@ coverage_fix_result() {
 		proof_differences: ([.proof.modules[]? | select(.result == "different") |
 			"\(.module): " + (.detail | map(select(test("^(section|relocations|symbol)"))) | join(" / "))]),
 		changed_functions: (.changed_functions // []),
+		unexpected_functions: (if (.explain | type) == "object" then .explain.unexpected else null end),
 		step_seconds: .seconds}' "$1"
 }
 
@@ -441,7 +444,7 @@ coverage_merge() {
 		--arg date "$date" --arg sv "$(cat "$top/VERSION")" --argjson schema "$COVERAGE_SCHEMA" --arg suites "$suites" '
 		def count(f): map(select(f)) | length;
 		def fix: {id, module: .module, plan_verdict, verdict, reason, source_state, patch_series, proof,
-			proof_modules, proof_differences, changed_functions, seconds};
+			proof_modules, proof_differences, changed_functions, unexpected_functions, seconds};
 		($j | map({(.kernel): .}) | add // {}) as $jobs
 		| [$k | split("\n")[] | select(. != "") | split("\t") |
 			{kernel: .[0], version: .[1], upstream: (.[1] | sub("-.*"; "")), series: (.[1] | sub("-.*"; "") | split(".")[0:2] | join(".")),
@@ -472,6 +475,7 @@ coverage_merge() {
 			modules_not_served: ($kernels | count(.status == "modules-not-served")),
 			modules_by_pool_path: ($kernels | count((.unlisted | length) > 0)),
 			errors: ($kernels | count(.status == "error")),
+			fix_errors: ([$kernels[] | select(.status == "ok") | .fixes[]] | count(.verdict == "error")),
 			proven: ($all | count(.verdict == "applies" and ((.changed_functions // []) | length) > 0)),
 			refused: ($all | count(.verdict == "refused")),
 			source_not_served: ($all | count(.verdict == "source-not-served")),
@@ -494,7 +498,7 @@ coverage_merge() {
 			+ "; builds pending \([$s.fixes[].pending] | add // 0) (plan only: \($s.plan_only) kernels)"
 			+ (if $s.not_run > 0 then "; not run \($s.not_run)" else "" end)
 			+ (if $s.stale > 0 then "; stale \($s.stale)" else "" end)
-			+ "; errors \($s.errors + ([$s.fixes[].errors] | add // 0))")'
+			+ "; errors \($s.errors + $s.fix_errors)")'
 }
 
 # coverage_markdown JSON: docs/coverage.md from docs/coverage.json.
@@ -504,13 +508,15 @@ coverage_markdown() {
 				(if ((.changed_functions // []) | length) > 0 then "**proven**, changed: " + (.changed_functions | join(", "))
 				 elif .proof == "identical" then "applies, proven"
 				 else "applies (plan)" end)
-			elif .verdict == "refused" then "**refused**" + (if ((.proof_differences // []) | length) > 0
-				then ": " + (.proof_differences | join("; ")) else "" end)
+			elif .verdict == "refused" then "**refused**: " + (if ((.proof_differences // []) | length) > 0
+				then .proof_differences | join("; ")
+				elif ((.unexpected_functions // []) | length) > 0 then "changes undeclared functions " + (.unexpected_functions | join(", "))
+				else .reason end)
 			else .verdict end | gsub("\\|"; "\\|");
 		def kcell: .kernel + (if (.unlisted | length) > 0 then
 				(if (.unlisted_signatures.verified // 0) > 0 and .unlisted_signatures.verified == .unlisted_signatures.checked
 				 then " (pool, signed)" else " (pool)" end) else "" end) + (if .stale then " (stale)" else "" end);
-		def norm($k): (. // "") | split($k) | join("KVER");
+		def norm($k; $u): (. // "") | split($k) | join("KVER") | split($u) | join("X.Y.Z");
 		. as $d
 		| ($d.kernels[0].fixes // [] | map(.id)) as $ids
 		| "# Kernel coverage",
@@ -529,8 +535,10 @@ coverage_markdown() {
 		  "",
 		  "## Why, per fix",
 		  "",
+		  "KVER and X.Y.Z stand for each kernel'"'"'s release and upstream version.",
+		  "",
 		  ($ids[] as $id | "### \($id)", "",
-			([$d.kernels[] | .kernel as $k | .fixes[] | select(.id == $id) | "\(.verdict): \(.reason | norm($k))"]
+			([$d.kernels[] | .kernel as $k | .upstream as $u | .fixes[] | select(.id == $id) | "\(.verdict): \(.reason | norm($k; $u))"]
 			 | group_by(.) | map("- \(.[0]) (\(length) kernel\(if length > 1 then "s" else "" end))")[]), ""),
 		  (if ([$d.kernels[] | select(.status != "ok" and .status != "not-run")] | length) > 0 then
 			"## Kernels the pipeline could not read", "",
