@@ -317,7 +317,9 @@ coverage_job() {
 		else
 			status=error reason=$(coverage_error "$log")
 		fi
-		if [ -n "$headers" ]; then
+		if [ -n "$headers" ] && grep -q "^linux-headers-$kver " "$root/.unlisted" 2>/dev/null; then
+			build_tree="linux-headers-$kver $ver by pool path (no index lists it; the proof checks it)"
+		elif [ -n "$headers" ]; then
 			build_tree="linux-headers-$kver $ver (signed index)"
 		else
 			build_tree="no headers listed: prepared from the source and config-$kver"

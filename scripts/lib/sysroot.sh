@@ -27,7 +27,8 @@ deps_of() {
 # $SHF_CACHE/sysroot/KVER. Packages the image depends on that no signed
 # index lists (Debian's 6.19 .. 7.1 backports: linux-modules-KVER,
 # linux-base-KVER) stop it, named; with "pool" they are fetched by pool
-# path instead, unverified, and recorded in the sysroot's .unlisted.
+# path instead, unverified, and recorded in the sysroot's .unlisted, and
+# so are headers the index no longer lists, when the pool serves them.
 sysroot_fetch() {
 	local kver=$1 pool=${2:-} root=$SHF_CACHE/sysroot/$1 ver img hdr tmp deb p
 	local -a pkgs unlisted=()
@@ -52,10 +53,10 @@ sysroot_fetch() {
 	if [ -n "$(archive_field "$hdr" "$ver" SHA256)" ]; then
 		pkgs+=("$hdr")
 		for p in $(deps_of "$hdr" "$ver"); do
-			case $p in *-common | linux-kbuild-*) pkgs+=("$p") ;; esac
+			case $p in *-common | *-common-rt | linux-kbuild-*) pkgs+=("$p") ;; esac
 		done
 	else
-		info "the archive has no $hdr $ver: a build tree will be prepared from source"
+		info "the archive has no $hdr $ver: a build tree will be prepared from source${pool:+ unless the pool still serves it}"
 	fi
 	step "sysroot $kver ($ver): ${pkgs[*]}"
 	mkdir -p "$SHF_CACHE/sysroot"
@@ -72,8 +73,13 @@ sysroot_fetch() {
 		dpkg-deb -x "$deb" "$tmp"
 	done
 	for p in "${unlisted[@]}"; do
-		sysroot_unlisted "$img" "$ver" "$p" "$tmp" || exit 1
+		sysroot_unlisted "$img" "$ver" "$p" "$tmp" >/dev/null || exit 1
 	done
+	# Headers the index dropped: their Module.symvers has the symbol CRCs
+	# that a build tree prepared from source cannot have (MODVERSIONS).
+	if [ "$pool" = pool ] && [ -z "$(archive_field "$hdr" "$ver" SHA256)" ]; then
+		sysroot_unlisted_headers "$img" "$ver" "$hdr" "$tmp" || exit 1
+	fi
 	sysroot_relocate "$tmp" "$root"
 	printf '%s\n' "$ver" >"$tmp/.sysroot"
 	mv "$tmp" "$root"
@@ -134,22 +140,60 @@ sysroot_pool_path() {
 	printf '%s_%s_%s.deb\n' "$name" "${ver#*:}" "$arch"
 }
 
-# sysroot_unlisted IMG VER NAME DIR: fetch NAME VER (a dependency of IMG
-# that no index lists) by pool path and unpack it into DIR; its path and
-# the sha256 we got are appended to DIR/.unlisted, because nothing
-# verified them.
+# sysroot_unlisted IMG VER NAME DIR [try]: fetch NAME VER (a package of
+# IMG's build that no index lists) by pool path, unpack it into DIR and
+# print its Depends; its path and the sha256 we got are appended to
+# DIR/.unlisted, because nothing verified them. With "try", a file the
+# pool does not serve (404) returns 2 instead of stopping.
 sysroot_unlisted() {
-	local img=$1 ver=$2 name=$3 dir=$4 path base code sha
+	local img=$1 ver=$2 name=$3 dir=$4 try=${5:-} path base code sha
 	path=$(sysroot_pool_path "$img" "$ver" "$name") || return 1
 	base=$(sysroot_pool_base "$img" "$ver") || return 1
 	info "downloading $path: no signed index lists $name $ver (unverified)"
 	code=$(curl -sS -o "$dir/.unlisted.deb" -w '%{http_code}' "$base/$path") || code=${code:-000}
+	# Architecture-independent parts (linux-headers-*-common) are _all.
+	if [ "$code" = 404 ] && [ "${path%_all.deb}" = "$path" ]; then
+		path=${path%_*}_all.deb
+		code=$(curl -sS -o "$dir/.unlisted.deb" -w '%{http_code}' "$base/$path") || code=${code:-000}
+	fi
 	if [ "$code" != 200 ]; then
 		rm -f "$dir/.unlisted.deb"
+		if [ "$try" = try ] && [ "$code" = 404 ]; then
+			info "$name $ver: the pool does not serve it either (HTTP 404)"
+			return 2
+		fi
 		die "$name $ver: no signed index lists it, and the pool does not serve it either (HTTP $code for $path)"
 	fi
 	sha=$(sha256_of "$dir/.unlisted.deb")
+	dpkg-deb -f "$dir/.unlisted.deb" Depends
 	dpkg-deb -x "$dir/.unlisted.deb" "$dir"
 	rm -f "$dir/.unlisted.deb"
 	printf '%s %s %s %s\n' "$name" "$ver" "$path" "$sha" >>"$dir/.unlisted"
+}
+
+# sysroot_unlisted_headers IMG VER HDR DIR: HDR VER by pool path into DIR
+# when the pool serves it, with the parts it depends on (-common,
+# linux-kbuild): from the index where it lists the same version (or, for
+# linux-kbuild-X.Y, which several ABIs share, its newest), else by pool
+# path too. Not served: a build tree will be prepared from source.
+sysroot_unlisted_headers() {
+	local img=$1 ver=$2 hdr=$3 dir=$4 deps rc=0 p v
+	deps=$(sysroot_unlisted "$img" "$ver" "$hdr" "$dir" try) || rc=$?
+	case $rc in
+	0) ;;
+	2) info "no $hdr $ver: a build tree will be prepared from source"; return 0 ;;
+	*) return 1 ;;
+	esac
+	for p in $(tr ',|' '\n' <<<"$deps" | sed 's/^ *//; s/ .*//'); do
+		case $p in *-common | *-common-rt | linux-kbuild-*) ;; *) continue ;; esac
+		v=$ver
+		if [ -z "$(archive_field "$p" "$v" SHA256)" ]; then
+			case $p in linux-kbuild-*) v=$(archive_versions "$p" | head -n 1) ;; *) v= ;; esac
+		fi
+		if [ -n "$v" ]; then
+			dpkg-deb -x "$(archive_fetch "$p" "$v")" "$dir" || return 1
+		else
+			sysroot_unlisted "$img" "$ver" "$p" "$dir" >/dev/null || return 1
+		fi
+	done
 }
