@@ -7,10 +7,14 @@
 #                           (CHANNEL_KEY=gpg-key-id signs it; without, a throwaway key)
 #   make bench              build cost, swap downtime, runtime parity: a table and
 #                           a JSON under $SHF_WORK/bench (not a test: no number fails it)
+#   make coverage           every Debian kernel image of 6.1+ (amd64, cloud, rt) x fix:
+#                           the plan, and the whole pipeline where a fix applies;
+#                           docs/coverage.{json,md} (COVERAGE_ARGS=--plan-only, --only RE, ...)
 KVER ?= 6.12.107+deb13-amd64
 VERSION := $(shell cat VERSION)
 DIST ?= dist
 CHANNEL_KEY ?=
+COVERAGE_ARGS ?=
 
 all: build
 
@@ -31,6 +35,9 @@ matrix: deps tools
 
 bench: deps tools
 	tests/bench/run
+
+coverage: deps tools
+	scripts/coverage $(COVERAGE_ARGS)
 
 lint:
 	tests/run scripts/006
@@ -56,4 +63,4 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf tests/results dist dkms.conf rpm/storage-hotfix.spec
 
-.PHONY: all deps tools build test matrix bench lint clean deb rpm channel
+.PHONY: all deps tools build test matrix bench coverage lint clean deb rpm channel
