@@ -70,7 +70,7 @@ archive_base() {
 # archive_sources ARCHIVE_URL ARCHIVE_KEYRING SECURITY_URL SECURITY_KEYRING RELEASE...:
 # the one-line apt sources of each RELEASE: RELEASE and RELEASE-backports
 # on the archive base, RELEASE-security on the security base (main).
-# KEYRING - is Debian's.
+# KEYRING - is Debian's; SECURITY_URL - leaves the security suites out.
 archive_sources() {
 	local url=$1 key=$2 surl=$3 skey=$4 rel
 	shift 4
@@ -80,7 +80,7 @@ archive_sources() {
 	for rel in "$@"; do
 		printf 'deb [signed-by=%s] %s %s main\n' "$key" "$url" "$rel"
 		printf 'deb [signed-by=%s] %s %s main\n' "$key" "$url" "$rel-backports"
-		printf 'deb [signed-by=%s] %s %s main\n' "$skey" "$surl" "$rel-security"
+		[ "$surl" = - ] || printf 'deb [signed-by=%s] %s %s main\n' "$skey" "$surl" "$rel-security"
 	done
 }
 
@@ -203,7 +203,14 @@ _apt() {
 _apt_list_write() {
 	[ -z "${SHF_APT_LIST:-}" ] || return 0
 	local a s tmp
-	a=$(archive_base archive) && s=$(archive_base security) || return 1
+	a=$(archive_base archive) || return 1
+	# A host without a security suite (a minimal install, a chroot) still
+	# builds every kernel its archive suites publish.
+	s=$(archive_bases | awk '$1 == "security" { print $2, $3; exit }')
+	if [ -z "$s" ]; then
+		s="- -"
+		warn "no Debian security suite in this machine's apt sources: kernels published only in RELEASE-security are not found (set SHF_SECURITY_MIRROR=URL in /etc/storage-hotfix/storage-hotfix.conf to read them)"
+	fi
 	mkdir -p "$_apt_root"
 	tmp=$(mktemp "$_apt_list.XXXXXX")
 	# shellcheck disable=SC2086 # "URL KEYRING" pairs
