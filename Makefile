@@ -3,8 +3,12 @@
 #   make test               the CI test set (unit tests, 3 real kernels, bad input, packages, nvme-loop reproducer and swap)
 #   make matrix             the long matrix: every pinned kernel, every lab case
 #   make deb | rpm          packages in dist/deb, dist/rpm (storage-hotfix-dkms, storage-hotfix)
-#   make channel            both published into the hotfix channel, dist/channel
-#                           (CHANNEL_KEY=gpg-key-id signs it; without, a throwaway key)
+#   make prebuilt [KVERS=...]  per-kernel packages of proven, signed modules, their
+#                           flavour metapackages and the signing cert, in dist/prebuilt
+#                           (default: the pinned kernels; keys in $SHF_KEYS)
+#   make channel            all of them published into the hotfix channel, dist/channel,
+#                           one apt suite per Debian suite (CHANNEL_KEY=gpg-key-id signs it;
+#                           without, the channel key in $SHF_KEYS/gnupg, made on first use)
 #   make bench              build cost, swap downtime, runtime parity: a table and
 #                           a JSON under $SHF_WORK/bench (not a test: no number fails it)
 #   make coverage           every Debian kernel image of 6.1+ (amd64, cloud, rt) x fix:
@@ -14,6 +18,7 @@ KVER ?= 6.12.107+deb13-amd64
 VERSION := $(shell cat VERSION)
 DIST ?= dist
 CHANNEL_KEY ?=
+KVERS ?= $(shell sed -n 's/^\([0-9][^ ]*\) .*/\1/p' scripts/kernels.pinned)
 COVERAGE_ARGS ?=
 
 all: build
@@ -55,12 +60,15 @@ deb:
 rpm:
 	scripts/build-packages rpm $(DIST)
 
-channel: deb rpm
+prebuilt: deps tools
+	scripts/build-prebuilt --out $(DIST)/prebuilt $(KVERS)
+
+channel: deb rpm prebuilt
 	scripts/publish-channel --out $(DIST)/channel $(if $(CHANNEL_KEY),--key $(CHANNEL_KEY)) \
-		$(DIST)/deb/*.deb $(DIST)/rpm/*.rpm
+		--suites $(DIST)/prebuilt/suites.tsv $(DIST)/deb/*.deb $(DIST)/rpm/*.rpm
 
 clean:
 	$(MAKE) -C tools clean
 	rm -rf tests/results dist dkms.conf rpm/storage-hotfix.spec
 
-.PHONY: all deps tools build test matrix bench coverage lint clean deb rpm channel
+.PHONY: all deps tools build test matrix bench coverage lint clean deb rpm prebuilt channel

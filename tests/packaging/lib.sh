@@ -43,7 +43,7 @@ dkms_chroot() {
 				>"$PKG_CHROOTS/$suite-$kver/etc/apt/sources.list.d/$extra.list"
 		fi
 		chroot_complete "$PKG_CHROOTS/$suite-$kver" \
-			"dkms,linux-headers-$kver,linux-image-$kver,openssl,jq,curl,binutils,libelf-dev,patch,xz-utils,zstd,kmod" >&2
+			"dkms,linux-headers-$kver,linux-image-$kver,openssl,jq,curl,binutils,libelf-dev,patch,xz-utils,zstd,kmod,libjson-c5" >&2
 		# The downloaded .debs are not needed again (about 300 MB).
 		chroot "$PKG_CHROOTS/$suite-$kver" apt-get clean
 	) || return 1
