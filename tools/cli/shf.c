@@ -449,19 +449,22 @@ char *shf_data_dir(const char *opt, char **err)
 		if (up == 2 && *exe && has_fixes(exe))
 			return shf_strdup(exe);
 	}
+	/* the storage-hotfix package's copy, then the DKMS source's */
+	if (has_fixes(SHF_SHARE))
+		return shf_strdup(SHF_SHARE);
 	p = shf_strdup("/usr/src/storage-hotfix-" SHF_VERSION);
 	if (has_fixes(p))
 		return p;
 	*err = ec_asprintf("cannot find the fix folders (nvme_loop/ ...): not "
-			    "in $SHF_TOP, next to this binary, nor in %s; give "
-			    "--data DIR", p);
+			    "in $SHF_TOP, next to this binary, %s nor %s; give "
+			    "--data DIR", SHF_SHARE, p);
 	free(p);
 	return NULL;
 }
 
 /* ---- reports ---- */
 
-int shf_report_load(const char *work, const char *kver,
+int shf_report_load(const char *work, const char *prebuilt, const char *kver,
 		    struct shf_report *r, char **err)
 {
 	static const char *const steps[] = { "all", "explain", "plan" };
@@ -477,6 +480,16 @@ int shf_report_load(const char *work, const char *kver,
 		if (!stat(p, &st) && S_ISREG(st.st_mode) &&
 		    (!r->path || st.st_mtime > r->mtime)) {
 			free(r->path);
+			r->path = p;
+			r->mtime = st.st_mtime;
+		} else {
+			free(p);
+		}
+	}
+	if (!r->path && prebuilt) {
+		/* no pipeline ran here: the channel's package says what it is */
+		p = ec_asprintf("%s/%s/report-all.json", prebuilt, kver);
+		if (!stat(p, &st) && S_ISREG(st.st_mode)) {
 			r->path = p;
 			r->mtime = st.st_mtime;
 		} else {
@@ -1042,6 +1055,18 @@ static char *find_module(const char *dir, const char *module, int depth)
 	return found;
 }
 
+char *shf_installed_module(const char *root, const char *kver,
+			   const char *module)
+{
+	char *dir = ec_asprintf("%s/lib/modules/%s/updates", root, kver);
+	char *own = ec_asprintf("%s/storage-hotfix", dir);
+	char *p = shf_find_module(own, module) ?: shf_find_module(dir, module);
+
+	free(own);
+	free(dir);
+	return p;
+}
+
 char *shf_find_module(const char *dir, const char *module)
 {
 	return find_module(dir, module, 0);
@@ -1113,6 +1138,29 @@ void shf_secure_read(const char *sys, struct shf_secure *s)
 	s->secure_boot = v && len >= 5 ? v[4] == 1 : -1;
 	free(v);
 	free(p);
+}
+
+int shf_signer_trusted(const char *keys, const char *signer)
+{
+	char *buf, *line, *save = NULL, *d;
+	size_t n = strlen(signer), len;
+	int found = 0;
+
+	/* the system keyrings are a few dozen keys; 1 MiB is plenty */
+	buf = read_file(keys, 1 << 20, &len);
+	if (!buf || !len) {
+		free(buf);
+		return -1;
+	}
+	for (line = strtok_r(buf, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		/* ID FLAGS USAGE EXPIRY PERM UID GID TYPE(9) DESCRIPTION */
+		d = strstr(line, " asymmetri ");
+		if (d && !strncmp(d + 11, signer, n) && !strncmp(d + 11 + n, ": ", 2))
+			found = 1;
+	}
+	free(buf);
+	return found;
 }
 
 void shf_secure_free(struct shf_secure *s)
@@ -1211,6 +1259,7 @@ int shf_opts_parse(struct shf_opts *o, int argc, char **argv, int mask)
 		o->root = shf_strdup("");
 	for (n = strlen(o->root); n && o->root[n - 1] == '/'; n--)
 		o->root[n - 1] = 0;
+	o->prebuilt = ec_asprintf("%s" SHF_PREBUILT, o->root);
 	if (!o->sys)
 		o->sys = shf_strdup("/sys");
 	if (!o->work) {
@@ -1239,6 +1288,7 @@ void shf_opts_free(struct shf_opts *o)
 	free(o->root);
 	free(o->sys);
 	free(o->work);
+	free(o->prebuilt);
 	free(o->data);
 	free(o->running);
 	memset(o, 0, sizeof(*o));

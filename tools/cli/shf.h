@@ -72,6 +72,10 @@ char *shf_data_dir(const char *opt, char **err);
 
 /* ---- pipeline reports ---- */
 
+/* where a storage-hotfix-modules-KVER package puts KVER/report-all.json */
+#define SHF_SHARE "/usr/share/storage-hotfix"
+#define SHF_PREBUILT SHF_SHARE "/prebuilt"
+
 struct shf_report {
 	char *path;		/* NULL: no report */
 	time_t mtime;
@@ -79,12 +83,13 @@ struct shf_report {
 };
 
 /*
- * The newest of WORK/KVER/report-{all,explain,plan}.json.  0 (r->path
+ * The newest of WORK/KVER/report-{all,explain,plan}.json, else (prebuilt
+ * not NULL) the packaged PREBUILT/KVER/report-all.json.  0 (r->path
  * NULL if none exists), or -1 with *err if the newest cannot be parsed
  * or is no report: an object whose fixes is an array of objects, each
  * with a string id.
  */
-int shf_report_load(const char *work, const char *kver,
+int shf_report_load(const char *work, const char *prebuilt, const char *kver,
 		    struct shf_report *r, char **err);
 void shf_report_free(struct shf_report *r);
 /* The fixes[] entry with this id, or NULL. */
@@ -175,6 +180,13 @@ void shf_modinfo_free(struct shf_modinfo *mi);
  * updates/ or updates/dkms/), in name order; new string or NULL.
  */
 char *shf_find_module(const char *dir, const char *module);
+/*
+ * Our installed MODULE for KVER under ROOT/lib/modules/KVER/updates: the
+ * prebuilt package's (updates/storage-hotfix/, what its depmod.d override
+ * makes modprobe load), else the first below updates/ (DKMS's).
+ */
+char *shf_installed_module(const char *root, const char *kver,
+			   const char *module);
 
 /* ---- sysfs ---- */
 
@@ -198,6 +210,14 @@ struct shf_secure {
 void shf_secure_read(const char *sys, struct shf_secure *s);
 void shf_secure_free(struct shf_secure *s);
 
+/*
+ * Whether the kernel holds an asymmetric key whose description is
+ * "SIGNER: KEYID" (the subject the kernel gives an X.509 certificate: its
+ * CN) in keys, a /proc/keys listing (root sees the system keyrings').  1
+ * yes, 0 no, -1 unreadable.
+ */
+int shf_signer_trusted(const char *keys, const char *signer);
+
 /* ---- command line ---- */
 
 struct shf_opts {
@@ -206,6 +226,7 @@ struct shf_opts {
 	char *sys;		/* sysfs, default /sys */
 	char *work;		/* reports: --work, $SHF_WORK, default */
 	char *data;		/* fix folders: see shf_data_dir() */
+	char *prebuilt;		/* ROOT + SHF_PREBUILT: packaged reports */
 	char *running;		/* --running, else uname -r */
 };
 

@@ -37,6 +37,7 @@ struct row {
 	bool loaded_known;		/* the running kernel: sysfs read */
 	struct shf_loaded ld;
 	const char *which;		/* ours stock other, if loaded */
+	int trusted;			/* signer in the running kernel's keys */
 	struct ec_names notes;
 };
 
@@ -93,7 +94,7 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 {
 	struct json_object *e = NULL;
 	struct shf_build_id built_id = { .n = 0 };
-	char *dir, *err = NULL;
+	char *err = NULL;
 	int fd;
 
 	r->report = rep->path;
@@ -123,9 +124,7 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 			     "builds it again)", r->module_path, r->kver);
 	}
 
-	dir = ec_asprintf("%s/lib/modules/%s/updates", o->root, r->kver);
-	r->inst_path = shf_find_module(dir, r->fix->module);
-	free(dir);
+	r->inst_path = shf_installed_module(o->root, r->kver, r->fix->module);
 	if (r->inst_path) {
 		if (shf_modinfo_read(ctx, r->inst_path, &r->mi, &err)) {
 			note(r, "cannot read the installed module: %s", err);
@@ -143,8 +142,21 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 		}
 	}
 
+	r->trusted = -1;
 	if (!r->running || !o->sys)
 		return;
+	if (r->installed && r->mi.signer) {
+		char *keys = ec_asprintf("%s/proc/keys", o->root);
+
+		r->trusted = shf_signer_trusted(keys, r->mi.signer);
+		if (!r->trusted)
+			note(r, "the running kernel holds no key of %s: where "
+			     "it enforces signatures this module will not load "
+			     "(enrol the channel's certificate: mokutil "
+			     "--import " SHF_SHARE "/module-signing.der)",
+			     r->mi.signer);
+		free(keys);
+	}
 	if (r->installed && !r->mi.is_signed && sec->sig_enforce == 1)
 		note(r, "unsigned, and %s enforces module signatures: it will "
 		     "not load (sign it with the key DKMS enrolled as MOK)",
@@ -218,6 +230,7 @@ static struct json_object *row_json(const struct row *r)
 	json_object_object_add(j, "signed", r->inst_path ?
 			       json_object_new_boolean(r->mi.is_signed) : NULL);
 	json_object_object_add(j, "signer", jstr(r->mi.signer));
+	json_object_object_add(j, "signer_trusted", jtri(r->trusted));
 	json_object_object_add(j, "loaded", r->loaded_known ?
 			       json_object_new_boolean(r->ld.loaded) : NULL);
 	json_object_object_add(j, "loaded_module", jstr(r->which));
@@ -265,9 +278,11 @@ static void row_text(const struct row *r, int kw, int fw)
 	if (r->reason && *r->reason)
 		printf("    %s\n", r->reason);
 	if (r->installed)
-		printf("    installed: %s%s%s\n", r->inst_path,
+		printf("    installed: %s%s%s%s\n", r->inst_path,
 		       r->mi.signer ? ", signed by " : "",
-		       r->mi.signer ? r->mi.signer : "");
+		       r->mi.signer ? r->mi.signer : "",
+		       r->trusted == 1 ? " (a key the running kernel holds)" :
+		       "");
 	for (i = 0; i < r->notes.n; i++)
 		printf("    %s\n", r->notes.v[i]);
 }
@@ -395,7 +410,7 @@ int cmd_status(int argc, char **argv)
 		mdir = ec_asprintf("%s/lib/modules/%s", o.root, kernels[k]);
 		kinst = shf_is_dir(mdir);
 		free(mdir);
-		shf_report_load(o.work, kernels[k], &rep, &rep_err);
+		shf_report_load(o.work, o.prebuilt, kernels[k], &rep, &rep_err);
 		if (o.json) {
 			struct json_object *kobj = json_object_new_object();
 

@@ -1011,6 +1011,18 @@ static int preflight(const struct swap_ctx *c, const struct swap_mod *m)
 			 m->new_path, !strcmp(enforce, "Y") ? "module.sig_enforce" : "lockdown");
 		fprintf(stderr, "  install the channel's signed package, or sign it with a key the kernel trusts\n");
 		bad++;
+	} else if (sig[0] && (!strcmp(enforce, "Y") || strstr(lockdown, "[integrity]") ||
+			      strstr(lockdown, "[confidentiality]"))) {
+		/* signed, but by a key the kernel lacks: it would refuse the load */
+		modinfo_word(m->new_path, "signer", sig, sizeof(sig), false);
+		if (sig[0] && shf_signer_trusted("/proc/keys", sig) == 0) {
+			swap_err("%s: refused: %s is signed by \"%s\", a key this kernel does not hold, and it loads "
+				 "only signed modules (%s)", m->name, m->new_path, sig,
+				 !strcmp(enforce, "Y") ? "module.sig_enforce" : "lockdown");
+			fprintf(stderr, "  enrol the signer's certificate as a Machine Owner Key and reboot: mokutil "
+				"--import " SHF_SHARE "/module-signing.der (package storage-hotfix-signing-cert)\n");
+			bad++;
+		}
 	}
 	modinfo_word(m->new_path, "depends", deps, sizeof(deps), false);
 	for (dp = strtok_r(deps, ",", &save); dp; dp = strtok_r(NULL, ",", &save)) {

@@ -41,9 +41,10 @@ static int bad(const char *id, const char *fmt, ...)
  */
 static int check_report(const struct shf_fix *f, const char *kver,
 			const struct shf_report *rep, struct json_object *e,
-			struct ec_names *changed, const char **module_path)
+			struct ec_names *changed, const char **module_path,
+			const char **build_id)
 {
-	struct json_object *verdict, *reason, *result, *un, *v, *mp, *x;
+	struct json_object *verdict, *reason, *result, *un, *v, *mp, *x, *bid;
 	char *name = ec_asprintf("fixes[%s]", f->id), *err = NULL, *xname;
 	size_t i, n;
 	int rc = 0;
@@ -59,12 +60,15 @@ static int check_report(const struct shf_fix *f, const char *kver,
 	    shf_json_get(e, name, "changed_functions", json_type_array, &v,
 			 &err) < 0 ||
 	    shf_json_get(e, name, "module_path", json_type_string, &mp,
+			 &err) < 0 ||
+	    shf_json_get(e, name, "module_build_id", json_type_string, &bid,
 			 &err) < 0) {
 		rc = bad(f->id, "%s: %s: a damaged report; run "
 			 "scripts/hotfix-build all %s", rep->path, err, kver);
 		goto out;
 	}
 	*module_path = mp ? json_object_get_string(mp) : NULL;
+	*build_id = bid ? json_object_get_string(bid) : NULL;
 	if (!verdict || strcmp(json_object_get_string(verdict), "applies")) {
 		rc = bad(f->id, "%s says the verdict is %s (%s), not applies: "
 			 "this module should not be installed; remove it "
@@ -127,6 +131,26 @@ out:
 	free(err);
 	free(name);
 	return rc;
+}
+
+/*
+ * A prebuilt package's module: its report (the channel's) names the
+ * build-id of the proven module it shipped, signed; 0, or 1 after saying
+ * why.
+ */
+static int check_build_id(const struct shf_fix *f, const char *kver,
+			  const char *inst, const struct shf_modinfo *mi,
+			  const char *want)
+{
+	char have[2 * SHF_BUILD_ID_MAX + 1];
+
+	shf_build_id_hex(&mi->build_id, have);
+	if (!mi->build_id.n || strcmp(have, want))
+		return bad(f->id, "%s has build-id %s, the channel's report "
+			   "%s: not the module the channel built; reinstall "
+			   "storage-hotfix-modules-%s", inst,
+			   mi->build_id.n ? have : "(none)", want, kver);
+	return 0;
 }
 
 /* Installed file vs the pipeline's build; 0, or 1 after saying why. */
@@ -231,7 +255,7 @@ int cmd_verify(int argc, char **argv)
 		shf_opts_free(&o);
 		return 2;
 	}
-	if (shf_report_load(o.work, kver, &rep, &err)) {
+	if (shf_report_load(o.work, o.prebuilt, kver, &rep, &err)) {
 		fprintf(stderr, "storage-hotfix verify: error: %s\n", err);
 		free(err);
 		shf_fixes_free(fixes, nfix);
@@ -250,11 +274,11 @@ int cmd_verify(int argc, char **argv)
 	dir = ec_asprintf("%s/lib/modules/%s/updates", o.root, kver);
 	for (i = 0; i < nfix; i++) {
 		const struct shf_fix *f = &fixes[i];
-		char *inst = shf_find_module(dir, f->module);
+		char *inst = shf_installed_module(o.root, kver, f->module);
 		struct ec_names changed = { 0 };
 		struct shf_modinfo mi;
 		struct json_object *e;
-		const char *module_path = NULL;
+		const char *module_path = NULL, *build_id = NULL;
 		size_t compared = 0, k;
 		size_t n = strlen(f->id);
 
@@ -290,10 +314,21 @@ int cmd_verify(int argc, char **argv)
 				 "scripts/hotfix-build all %s", rep.path, kver);
 		else
 			rc = check_report(f, kver, &rep, e, &changed,
-					  &module_path) ||
-			     check_file(f, kver, module_path, inst, mi.stamp,
-					ctx, &compared);
-		if (!rc) {
+					  &module_path, &build_id) ||
+			     (build_id ?
+			      check_build_id(f, kver, inst, &mi, build_id) :
+			      check_file(f, kver, module_path, inst, mi.stamp,
+					 ctx, &compared));
+		if (!rc && build_id) {
+			printf("%s: ok: %s is the channel's build of the proven "
+			       "module (build-id %s, %s); verdict applies, "
+			       "proof identical; changed, all declared: ",
+			       f->id, inst, build_id,
+			       mi.signer ? mi.signer : "unsigned");
+			for (k = 0; k < changed.n; k++)
+				printf("%s%s", k ? ", " : "", changed.v[k]);
+			putchar('\n');
+		} else if (!rc) {
 			printf("%s: ok: %s is the module the pipeline built "
 			       "(%zu sections compared%s); verdict applies, "
 			       "proof identical; changed, all declared: ",

@@ -202,9 +202,16 @@ static void t_report(void)
 	struct json_object *v;
 	struct shf_report r;
 	struct timespec ts[2] = { { 1000, 0 }, { 1000, 0 } };
-	char *err = NULL, *w = path("work"), *p;
+	char *err = NULL, *w = path("work"), *pre = path("prebuilt"), *p;
 
-	CHECK(!shf_report_load(w, "6.1.0-1-amd64", &r, &err) && !r.path);
+	CHECK(!shf_report_load(w, NULL, "6.1.0-1-amd64", &r, &err) && !r.path);
+	/* no pipeline ran: the prebuilt package's report, only then */
+	puts_file("prebuilt/K/report-all.json",
+		  "{\"fixes\":[{\"id\":\"a\",\"verdict\":\"applies\"}]}");
+	CHECK(!shf_report_load(w, pre, "K", &r, &err) && r.path &&
+	      strstr(r.path, "prebuilt/K/report-all.json"));
+	shf_report_free(&r);
+	CHECK(!shf_report_load(w, NULL, "K", &r, &err) && !r.path);
 	puts_file("work/K/report-all.json",
 		  "{\"fixes\":[{\"id\":\"a\",\"verdict\":\"applies\"}]}");
 	puts_file("work/K/report-plan.json",
@@ -214,9 +221,10 @@ static void t_report(void)
 	p = path("work/K/report-all.json");
 	CHECK(!utimensat(AT_FDCWD, p, ts, 0));
 	free(p);
-	/* the newest of all/explain/plan wins: plan here */
-	CHECK(!shf_report_load(w, "K", &r, &err));
-	CHECK(r.path && strstr(r.path, "report-plan.json"));
+	/* the newest of all/explain/plan wins: plan here; work before prebuilt */
+	CHECK(!shf_report_load(w, pre, "K", &r, &err));
+	CHECK(r.path && strstr(r.path, "work/K/report-plan.json"));
+	free(pre);
 	CHECK(!shf_json_get(shf_report_fix(&r, "a"), "fixes[a]", "verdict",
 			    json_type_string, &v, &err));
 	CHECK(!strcmp(json_object_get_string(v), "out-of-range"));
@@ -230,7 +238,7 @@ static void t_report(void)
 	shf_report_free(&r);
 
 	puts_file("work/K/report-explain.json", "{\"fixes\": [ trunc");
-	CHECK(shf_report_load(w, "K", &r, &err) == -1);
+	CHECK(shf_report_load(w, NULL, "K", &r, &err) == -1);
 	CHECK(err && strstr(err, "report-explain.json: not a JSON report") &&
 	      strstr(err, "scripts/hotfix-build plan K"));
 	CHECK(!r.path && !r.root);
@@ -255,7 +263,7 @@ static void t_report_types(void)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		puts_file("work-types/K/report-all.json", bad[i][0]);
-		CHECK(shf_report_load(w, "K", &r, &err) == -1 && !r.root);
+		CHECK(shf_report_load(w, NULL, "K", &r, &err) == -1 && !r.root);
 		CHECK(err && strstr(err, bad[i][1]) &&
 		      strstr(err, "report-all.json: not a report: "));
 		free(err);
@@ -396,6 +404,32 @@ static void t_sysfs(void)
 
 /* ---- kernels, module files ---- */
 
+/* /proc/keys: an asymmetric key described "SIGNER: KEYID" */
+static void t_signer_trusted(void)
+{
+	char *k = path("keys"), *none = path("no-keys");
+
+	puts_file("keys",
+		  "0d2b8e57 I------     1 perm 1f0b0000     0     0 keyring   "
+		  ".builtin_trusted_keys: 1\n"
+		  "1c3ad8e5 I------     1 perm 1f010000     0     0 asymmetri "
+		  "Debian Secure Boot CA: 6ccece7e4c6c0d1f6149f3dd27dfcc5cbb419ea1: "
+		  "X509.rsa 4b2a... []\n"
+		  "2e44aa01 I------     1 perm 1f010000     0     0 asymmetri "
+		  "storage-hotfix channel module signing key 2026-12-03: "
+		  "0ac889d70d5c: X509.rsa 7c1f... []\n");
+	CHECK(shf_signer_trusted(k, "Debian Secure Boot CA") == 1);
+	CHECK(shf_signer_trusted(k, "storage-hotfix channel module signing "
+				    "key 2026-12-03") == 1);
+	/* a prefix of a description is not the signer */
+	CHECK(shf_signer_trusted(k, "Debian Secure Boot") == 0);
+	CHECK(shf_signer_trusted(k, ".builtin_trusted_keys") == 0);
+	CHECK(shf_signer_trusted(k, "someone else") == 0);
+	CHECK(shf_signer_trusted(none, "Debian Secure Boot CA") == -1);
+	free(k);
+	free(none);
+}
+
 static void t_kernels(void)
 {
 	char *root = path("root"), **v, *m, *d;
@@ -524,6 +558,7 @@ int main(void)
 	run("build-id", t_build_id);
 	run("sysfs", t_sysfs);
 	run("kernels", t_kernels);
+	run("signer-trusted", t_signer_trusted);
 	run("bad-module", t_bad_module);
 	run("xz-bomb", t_xz_bomb);
 	cmd = ec_asprintf("rm -rf '%s'", tmp);
