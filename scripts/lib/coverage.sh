@@ -235,6 +235,41 @@ coverage_cache_entries() {
 	done | LC_ALL=C sort
 }
 
+# coverage_owned PATH KVER VERSION: true when cache entry PATH (one of
+# coverage_cache_entries) holds this kernel's files: its sysroot or build
+# tree, a download of one of its packages (they all carry VERSION in their
+# file names) or its upstream orig tarball, a source tree of its upstream
+# release. Entries of other kernels, and dot entries (a download or an
+# extraction in progress, maybe another process's) are not, unless the
+# fourth argument is "partial" (an interrupted job's own leftovers): a job
+# drops only what it owns, whoever else shares the cache.
+coverage_owned() {
+	local p=$1 kver=$2 ver=${3#*:} partial=${4:-} name up
+	name=${p##*/}
+	up=${ver%%-*}
+	case $name in .*) [ "$partial" = partial ] || return 1 ;; esac
+	case $p in
+	*/sysroot/*) [ "$name" = "$kver" ] ;;
+	*/buildtree/*) [ "${name#"$kver"-}" != "$name" ] ;;
+	*/debs/* | */pool/*) compgen -G "$p/*_${ver}_*" >/dev/null || compgen -G "$p/*_${up}.orig.tar.*" >/dev/null ;;
+	*/tree/*)
+		[ -f "$p/Makefile" ] && [ "$(awk '/^VERSION = / { v = $3 } /^PATCHLEVEL = / { p = $3 } /^SUBLEVEL = / { s = $3 }
+			END { print v "." p "." s }' "$p/Makefile")" = "$up" ]
+		;;
+	*) return 1 ;;
+	esac
+}
+
+# coverage_new_entries BEFORE CACHE KVER VERSION [partial]: the entries of
+# CACHE that are not in file BEFORE and that this kernel owns
+# (coverage_owned).
+coverage_new_entries() {
+	local p
+	coverage_cache_entries "$2" | LC_ALL=C comm -13 "$1" - | while read -r p; do
+		if coverage_owned "$p" "$3" "$4" "${5:-}"; then printf '%s\n' "$p"; fi
+	done
+}
+
 # coverage_shared PATH: true for what the other flavours of the same
 # package version use as well (the source, full or as a package, and the
 # headers' common parts): kept until the run leaves that version.
@@ -268,6 +303,8 @@ coverage_job() {
 	mkdir -p "$state/jobs" "$state/logs" "$work"
 	scratch=$(mktemp -d "$state/.job.XXXXXX")
 	log=$scratch/log
+	# Who may abort this job, and what it owns (coverage_abort).
+	printf '%s\t%s\t%s\n' "$$" "$kver" "$ver" >"$scratch/owner"
 	coverage_cache_entries "$cache" >"$scratch/before"
 	# The image is listed; is it served?
 	base=$(sysroot_pool_base "$img" "$ver" 2>>"$log") || { status=error reason=$(coverage_error "$log"); }
@@ -356,7 +393,7 @@ coverage_job() {
 		done
 	fi
 	# What the job added to the cache, measured before it goes.
-	mapfile -t created < <(coverage_cache_entries "$cache" | LC_ALL=C comm -13 "$scratch/before" -)
+	mapfile -t created < <(coverage_new_entries "$scratch/before" "$cache" "$kver" "$ver")
 	[ ! -d "$work/$kver" ] || created+=("$work/$kver")
 	disk=0
 	[ ${#created[@]} -eq 0 ] || disk=$( (du -sbc "${created[@]}" 2>/dev/null || true) | awk 'END { print $1 + 0 }')
@@ -410,14 +447,18 @@ coverage_fix_ids() {
 	done | jq -Rsc 'split("\n") | map(select(. != ""))'
 }
 
-# coverage_abort SCRATCH CACHE WORK: an interrupted job leaves nothing: what
-# it added to CACHE (listed against SCRATCH/before), its work folder WORK,
-# and SCRATCH itself go.
+# coverage_abort SCRATCH CACHE WORK: an interrupted job of this process
+# leaves nothing: what it added to CACHE and owns (listed against
+# SCRATCH/before), its work folder WORK, and SCRATCH itself go. Another
+# process's job (SCRATCH/owner) is left alone.
 coverage_abort() {
-	local scratch=$1 cache=$2 work=$3 p
+	local scratch=$1 cache=$2 work=$3 p pid kver ver
 	[ -d "$scratch" ] || return 0
+	[ -f "$scratch/owner" ] || return 0
+	IFS=$'\t' read -r pid kver ver <"$scratch/owner"
+	[ "$pid" = "$$" ] || return 0
 	if [ -f "$scratch/before" ]; then
-		coverage_cache_entries "$cache" | LC_ALL=C comm -13 "$scratch/before" - | while read -r p; do rm -rf "$p"; done
+		coverage_new_entries "$scratch/before" "$cache" "$kver" "$ver" partial | while read -r p; do rm -rf "$p"; done
 	fi
 	rm -rf "$work" "$scratch"
 }
