@@ -69,6 +69,15 @@ kbuild() {
 		binds="$tree=$src"
 	fi
 	cflags="-fmacro-prefix-map=$src/="
+	# Against a headers package, headers come from its -common tree by an
+	# absolute path; since 6.13 kbuild maps only M's folder for an M= build
+	# ("include/linux/dma-mapping.h" in Debian's 6.18 nvmet-fc.ko, the
+	# -common folder's full path in ours): map that tree too.
+	local common
+	if [ ! -f "$K_BUILD/.fullsource" ]; then
+		common=$(sed -n 's|^include \(/.*\)/Makefile$|\1|p' "$K_BUILD/Makefile" 2>/dev/null | head -n 1)
+		[ -z "$common" ] || cflags+=" -fmacro-prefix-map=$common/="
+	fi
 	# The distro's build passed the folder to -I$(src) as "$src/$rel"; an
 	# M= build since 6.13 spells it "$src/$rel/." (its obj is "."), and
 	# __FILE__ in a header found there keeps that ("fs/nfsd/././trace.h",
@@ -117,7 +126,9 @@ build_tree() {
 	done
 	local -a extra=()
 	[ $# -eq 0 ] || mapfile -t extra < <(override_args "$@")
-	key=$(printf '%s\n' "$K_SRC" "$K_CC_TEXT" "$FIX_BUILD_DIR" "$keydata" "${KBUILD_GOALS:-modules}" "$@" |
+	# K_BUILD too: a headers package and a tree prepared from source build
+	# different strings (header paths) from the same source.
+	key=$(printf '%s\n' "$K_SRC" "$K_CC_TEXT" "$K_BUILD" "$FIX_BUILD_DIR" "$keydata" "${KBUILD_GOALS:-modules}" "$@" |
 		cat - "${BASH_SOURCE[0]}" | sha256sum | cut -c1-12)
 	dir=$K_WORK/build/$name-$key
 	if [ -f "$dir/.built" ]; then

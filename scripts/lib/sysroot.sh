@@ -32,7 +32,12 @@ deps_of() {
 sysroot_fetch() {
 	local kver=$1 pool=${2:-} root=$SHF_CACHE/sysroot/$1 ver img hdr tmp deb p
 	local -a pkgs unlisted=()
-	[ -f "$root/.sysroot" ] && { printf '%s\n' "$root"; return 0; }
+	if [ -f "$root/.sysroot" ]; then
+		# made before sysroot_headers_paths knew KBUILD_OUTPUT
+		sysroot_headers_paths "$root" "$root"
+		printf '%s\n' "$root"
+		return 0
+	fi
 	archive_update
 	img=$(image_package "$kver") ||
 		die "unknown kernel $kver: it is not installed here and Debian's archive has no linux-image-$kver" \
@@ -76,8 +81,13 @@ sysroot_fetch() {
 		sysroot_unlisted "$img" "$ver" "$p" "$tmp" >/dev/null || exit 1
 	done
 	# Headers the index dropped: their Module.symvers has the symbol CRCs
-	# that a build tree prepared from source cannot have (MODVERSIONS).
-	if [ "$pool" = pool ] && [ -z "$(archive_field "$hdr" "$ver" SHA256)" ]; then
+	# that a build tree prepared from source cannot have, so only where
+	# MODVERSIONS is on. Elsewhere the prepared tree is the better one: it
+	# is bound at the distro's build path when the distro's strings keep
+	# that path (6.18: __builtin_FILE() in headers), a headers package
+	# cannot be.
+	if [ "$pool" = pool ] && [ -z "$(archive_field "$hdr" "$ver" SHA256)" ] &&
+		grep -q '^CONFIG_MODVERSIONS=y' "$tmp/boot/config-$kver" 2>/dev/null; then
 		sysroot_unlisted_headers "$img" "$ver" "$hdr" "$tmp" || exit 1
 	fi
 	sysroot_relocate "$tmp" "$root"
@@ -96,9 +106,19 @@ sysroot_relocate() {
 		target=$(readlink "$link")
 		ln -sfn "$final$target" "$link"
 	done < <(find "$dir" -type l -lname '/*')
+	sysroot_headers_paths "$dir" "$final"
+}
+
+# sysroot_headers_paths DIR FINAL: the headers' Makefiles name the host's
+# /usr/src: their include and, from 6.18, KBUILD_OUTPUT (an absolute O=
+# for the flavour's tree). Point both inside FINAL; lines already there
+# are left as they are.
+sysroot_headers_paths() {
+	local dir=$1 final=$2 mk
 	for mk in "$dir"/usr/src/linux-headers-*/Makefile; do
 		[ -f "$mk" ] || continue
-		sed -i "s|^include /usr/src/|include $final/usr/src/|" "$mk"
+		grep -q '^\(include \|KBUILD_OUTPUT *:\{0,1\}= *\)/usr/src/' "$mk" || continue
+		sed -i "s|^include /usr/src/|include $final/usr/src/|; s|^\(KBUILD_OUTPUT *:\{0,1\}= *\)/usr/src/|\1$final/usr/src/|" "$mk"
 	done
 }
 
