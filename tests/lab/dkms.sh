@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# Sourced by the host drivers of the package cases (tests/matrix/009..011, 013):
-# boot a full Debian guest (tests/lab/mkrootfs) and run one tests/cases/dkms
-# case in it.
+# Sourced by the host drivers of the package cases (tests/matrix/009..011,
+# 013, 018): boot a full Debian guest (tests/lab/mkrootfs) and run one
+# tests/cases/dkms or tests/cases/prebuilt case in it, with the hotfix
+# channel shared at /lab/share.
 
 # dkms_guest KVER CASE [run-guest options...]: run CASE in the KVER guest;
 # DKMS_LOG is the serial log. The guest's timings and lab-metric lines go
@@ -60,30 +61,25 @@ dkms_source_deb() {
 		archive_fetch "linux-source-$(ver_series "$v")" "$v"' dkms_source_deb "$1"
 }
 
-# dkms_share DIR KVER...: the folder the package cases see at /lab/share:
-#   channel/apt  the hotfix channel: this tree's .debs (scripts/build-packages
-#                deb), published by scripts/publish-channel, signed with a
-#                throwaway key (its secret stays out of the share)
-#   hotfix.list  the apt line publish-channel printed for that channel
-#   source/      the linux-source .deb of each KVER (hard links into the cache)
-#   cases/       tests/cases/dkms/lib and nvme-loop/001 (run unchanged)
-dkms_share() {
-	local dir=$1 kver deb work
-	shift
-	mkdir -p "$dir/source" "$dir/cases/dkms" "$dir/cases/nvme-loop"
-	cp "$SHF_TOP/tests/cases/dkms/lib" "$dir/cases/dkms/lib"
-	cp "$SHF_TOP/tests/cases/nvme-loop/001" "$dir/cases/nvme-loop/001"
-	for kver in "$@"; do
-		deb=$(dkms_source_deb "$kver") || return 1
-		ln "$deb" "$dir/source/" 2>/dev/null || cp "$deb" "$dir/source/"
-	done
+# dkms_channel DIR [SUITES]: the hotfix channel in DIR/channel/apt: this
+# tree's .debs (scripts/build-packages deb: storage-hotfix-dkms and the CLI
+# storage-hotfix), published by scripts/publish-channel for clients that
+# see DIR at /lab/share, signed with the archive key of $SHF_KEYS (made on
+# first use; its secret stays out of the share); with SUITES
+# (scripts/build-prebuilt's suites.tsv) the prebuilt packages too, each
+# in its Debian suite, the .debs in every one. DIR/hotfix.list: the apt
+# lines publish-channel printed.
+dkms_channel() {
+	local dir=$1 suites=${2:-} work
+	local -a opt=()
+	[ -z "$suites" ] || opt=(--suites "$suites")
 	work=$(mktemp -d)
 	if ! "$SHF_TOP/scripts/build-packages" deb "$work/dist" >"$work/build.log" 2>&1; then
 		cat "$work/build.log" >&2
 		rm -rf "$work"
 		return 1
 	fi
-	if ! "$SHF_TOP/scripts/publish-channel" --out "$work/channel" --url file:///lab/share/channel \
+	if ! "$SHF_TOP/scripts/publish-channel" --out "$work/channel" --url file:///lab/share/channel "${opt[@]}" \
 		"$work"/dist/deb/storage-hotfix-dkms_*.deb "$work"/dist/deb/storage-hotfix_*.deb >"$work/publish.out" 2>"$work/publish.err"; then
 		cat "$work/publish.err" >&2
 		rm -rf "$work"
@@ -94,4 +90,62 @@ dkms_share() {
 	cp -a "$work/channel/apt" "$dir/channel/apt"
 	rm -rf "$work"
 	[ -s "$dir/hotfix.list" ] || { echo "publish-channel printed no apt line" >&2; return 1; }
+}
+
+# dkms_share DIR KVER...: the folder the package cases see at /lab/share:
+#   channel/apt  the hotfix channel (dkms_channel)
+#   hotfix.list  the apt line publish-channel printed for that channel
+#   source/      the linux-source .deb of each KVER (hard links into the cache)
+#   cases/       tests/cases/dkms/lib and nvme-loop/001 (run unchanged)
+dkms_share() {
+	local dir=$1 kver deb
+	shift
+	mkdir -p "$dir/source" "$dir/cases/dkms" "$dir/cases/nvme-loop"
+	cp "$SHF_TOP/tests/cases/dkms/lib" "$dir/cases/dkms/lib"
+	cp "$SHF_TOP/tests/cases/nvme-loop/001" "$dir/cases/nvme-loop/001"
+	for kver in "$@"; do
+		deb=$(dkms_source_deb "$kver") || return 1
+		ln "$deb" "$dir/source/" 2>/dev/null || cp "$deb" "$dir/source/"
+	done
+	dkms_channel "$dir"
+}
+
+# prebuilt_share DIR KVER: the share of the prebuilt cases
+# (tests/cases/prebuilt): scripts/build-prebuilt KVER (the pipeline,
+# cached; the modules signed with $SHF_KEYS's module-signing key, made on
+# first use) published with the CLI and DKMS packages (dkms_channel, one
+# apt suite per Debian suite that lists KVER), and
+#   expect/signer, expect/sig_key  what modinfo must say of a module
+#                signed with that key: the certificate's CN and serial
+#   cases/       tests/cases/dkms/lib (the guest helpers) and
+#                nvmet-auth/001 (run unchanged)
+# Prints the prebuilt packages it published.
+prebuilt_share() {
+	local dir=$1 kver=$2 pb cert
+	pb=$(mktemp -d)
+	if ! "$SHF_TOP/scripts/build-prebuilt" --out "$pb/out" "$kver" >"$pb/build.log" 2>&1; then
+		cat "$pb/build.log" >&2
+		rm -rf "$pb"
+		return 1
+	fi
+	if ! compgen -G "$pb/out/storage-hotfix-modules-${kver}_*.deb" >/dev/null; then
+		cat "$pb/build.log" >&2
+		echo "scripts/build-prebuilt made no storage-hotfix-modules-$kver" >&2
+		rm -rf "$pb"
+		return 1
+	fi
+	dkms_channel "$dir" "$pb/out/suites.tsv" || { rm -rf "$pb"; return 1; }
+	sed "s|$pb/out/||" "$pb/out/suites.tsv"
+	cert=${SHF_SIGN_CERT:-${SHF_KEYS:-/var/lib/storage-hotfix/keys}/module-signing.der}
+	mkdir -p "$dir/expect" "$dir/cases/dkms" "$dir/cases/nvmet-auth"
+	openssl x509 -inform der -in "$cert" -noout -subject -nameopt RFC2253,sep_multiline |
+		sed -n 's/^ *CN=//p' >"$dir/expect/signer"
+	openssl x509 -inform der -in "$cert" -noout -serial | sed 's/^serial=//' >"$dir/expect/sig_key"
+	cp "$SHF_TOP/tests/cases/dkms/lib" "$dir/cases/dkms/lib"
+	cp "$SHF_TOP/tests/cases/nvmet-auth/001" "$dir/cases/nvmet-auth/001"
+	rm -rf "$pb"
+	if [ ! -s "$dir/expect/signer" ] || [ ! -s "$dir/expect/sig_key" ]; then
+		echo "cannot read the signer of $cert" >&2
+		return 1
+	fi
 }
