@@ -45,7 +45,7 @@ coverage: deps tools
 	scripts/coverage $(COVERAGE_ARGS)
 
 lint:
-	tests/run scripts/006
+	tests/run scripts/006 scripts/018
 
 # One template for make, debian/ and rpm/.
 dkms.conf: dkms.conf.in VERSION

@@ -1323,10 +1323,7 @@ static void sec_gaps(struct ec_obj *a, struct ec_sec *sa, struct ec_obj *b,
 		if (k >= na || k >= nb) {
 			x = k < na ? ga[k] : gb[k];
 			line = ec_asprintf("section %s: code at 0x%" PRIx64
-					   "-0x%" PRIx64 " in %s has no "
-					   "counterpart in %s, and no function "
-					   "symbol covers it: cannot tell which "
-					   "function changed", label, x.s,
+					   "-0x%" PRIx64 " in %s has no counterpart in %s, and no function symbol covers it: cannot tell which function changed", label, x.s,
 					   x.e - 1, k < na ? "A" : "B",
 					   k < na ? "B" : "A");
 			ec_names_add(errs, line);
@@ -1354,9 +1351,7 @@ static void sec_gaps(struct ec_obj *a, struct ec_sec *sa, struct ec_obj *b,
 			}
 		}
 		where = gap_where(&x, &y);
-		line = ec_asprintf("section %s: code at %s differs and no "
-				   "function symbol covers it: cannot tell "
-				   "which function changed", label, where);
+		line = ec_asprintf("section %s: code at %s differs and no function symbol covers it: cannot tell which function changed", label, where);
 		ec_names_add(errs, line);
 		free(line);
 		free(where);

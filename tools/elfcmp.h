@@ -141,7 +141,7 @@ const char *ec_target(const struct ec_obj *o, const struct ec_sec *rs,
 		      struct ec_rel *r);
 size_t ec_rel_lb(const struct ec_sec *s, uint64_t off);
 
-void __attribute__((noreturn)) ec_oom(void);
+__attribute__((noreturn)) void ec_oom(void);
 void *ec_calloc(size_t n, size_t size);
 void *ec_realloc(void *p, size_t n, size_t size);
 char *__attribute__((format(printf, 1, 2))) ec_asprintf(const char *fmt, ...);

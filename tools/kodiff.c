@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * kodiff - compare relocatable ELF objects (Linux .ko modules, ET_REL .o)
  *
@@ -221,8 +222,7 @@ static const char *export_ns(const struct ec_obj *o, const struct ec_sym *s,
 		str = rs && rs->shndx ? sec_str(&o->secs[rs->shndx],
 				rs->value + (uint64_t)r->addend) : NULL;
 		if (!str)
-			fail("%s: corrupt ELF file: namespace of %s points "
-			     "nowhere", o->path, s->name);
+			fail("%s: corrupt ELF file: namespace of %s points nowhere", o->path, s->name);
 		return str;
 	}
 	if (!nns)

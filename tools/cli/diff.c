@@ -51,8 +51,7 @@ int cmd_diff(int argc, char **argv)
 			return diff_usage(stderr, 2);
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "storage-hotfix diff: error: needs two module "
-			"files\n");
+		fprintf(stderr, "storage-hotfix diff: error: needs two module files\n");
 		return diff_usage(stderr, 2);
 	}
 	if (shf_ko_load(&a, argv[optind], &err)) {

@@ -100,7 +100,6 @@ int cmd_selftest(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	fprintf(stderr, "storage-hotfix: error: the self-tests are in the test build "
-		"(make -C tools storage-hotfix-fake)\n");
+	fprintf(stderr, "storage-hotfix: error: the self-tests are in the test build (make -C tools storage-hotfix-fake)\n");
 	return 2;
 }

@@ -204,8 +204,7 @@ int shf_conf_parse(const char *text, struct shf_conf *c, char **err)
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p && *p != '\n' && *p != '#') {
-			*err = ec_asprintf("line %u: text after the value of %s "
-					    "(quote values with blanks)",
+			*err = ec_asprintf("line %u: text after the value of %s (quote values with blanks)",
 					    start, key.s);
 			free(key.s);
 			free(val.s);
@@ -330,8 +329,7 @@ static int fix_load(const char *dir, struct shf_fix *f, char **err)
 	id = shf_conf_get(&c, "FIX_ID");
 	module = shf_conf_get(&c, "FIX_MODULE");
 	if (!id || !*id || !module || !*module) {
-		*err = ec_asprintf("%s: FIX_ID or FIX_MODULE is missing "
-				    "(every fix.conf sets both)", path);
+		*err = ec_asprintf("%s: FIX_ID or FIX_MODULE is missing (every fix.conf sets both)", path);
 		shf_conf_free(&c);
 		free(path);
 		return -1;
@@ -383,9 +381,7 @@ int shf_fixes_load(const char *datadir, struct shf_fix **vp, size_t *np,
 	}
 	shf_strv_free(dirs);
 	if (!n) {
-		*err = ec_asprintf("%s: no fix folders (subfolders with a "
-				    "fix.conf) here; give the bundle's folder "
-				    "with --data DIR or SHF_TOP", datadir);
+		*err = ec_asprintf("%s: no fix folders (subfolders with a fix.conf) here; give the bundle's folder with --data DIR or SHF_TOP", datadir);
 		free(v);
 		return -1;
 	}
@@ -455,9 +451,7 @@ char *shf_data_dir(const char *opt, char **err)
 	p = shf_strdup("/usr/src/storage-hotfix-" SHF_VERSION);
 	if (has_fixes(p))
 		return p;
-	*err = ec_asprintf("cannot find the fix folders (nvme_loop/ ...): not "
-			    "in $SHF_TOP, next to this binary, %s nor %s; give "
-			    "--data DIR", SHF_SHARE, p);
+	*err = ec_asprintf("cannot find the fix folders (nvme_loop/ ...): not in $SHF_TOP, next to this binary, %s nor %s; give --data DIR", SHF_SHARE, p);
 	free(p);
 	return NULL;
 }
@@ -500,8 +494,7 @@ int shf_report_load(const char *work, const char *prebuilt, const char *kver,
 		return 0;
 	r->root = json_object_from_file(r->path);
 	if (!r->root || !json_object_is_type(r->root, json_type_object)) {
-		*err = ec_asprintf("%s: not a JSON report (%s); run "
-				    "scripts/hotfix-build plan %s again",
+		*err = ec_asprintf("%s: not a JSON report (%s); run scripts/hotfix-build plan %s again",
 				    r->path, json_util_get_last_err() ?:
 				    "not an object", kver);
 		shf_report_free(r);
@@ -523,8 +516,7 @@ int shf_report_load(const char *work, const char *prebuilt, const char *kver,
 		free(p);
 	}
 	if (rc) {
-		*err = ec_asprintf("%s: not a report: %s; run "
-				    "scripts/hotfix-build plan %s again",
+		*err = ec_asprintf("%s: not a report: %s; run scripts/hotfix-build plan %s again",
 				    r->path, why ?: "it has no fixes", kver);
 		free(why);
 		shf_report_free(r);
@@ -669,9 +661,7 @@ static int xz_to_memfd(int in, const char *path, char **err)
 
 			total += have;
 			if (total > SHF_KO_MAX) {
-				*err = ec_asprintf("%s: refused: decompresses to "
-						    "more than %llu MiB, larger "
-						    "than any kernel module",
+				*err = ec_asprintf("%s: refused: decompresses to more than %llu MiB, larger than any kernel module",
 						    path, SHF_KO_MAX >> 20);
 				lzma_end(&z);
 				close(out);
@@ -685,9 +675,7 @@ static int xz_to_memfd(int in, const char *path, char **err)
 		if (ret == LZMA_STREAM_END)
 			break;
 		if (ret == LZMA_MEMLIMIT_ERROR) {
-			*err = ec_asprintf("%s: refused: its xz dictionary is "
-					    "larger than %llu MiB, larger than "
-					    "any kernel module", path,
+			*err = ec_asprintf("%s: refused: its xz dictionary is larger than %llu MiB, larger than any kernel module", path,
 					    SHF_KO_MAX >> 20);
 			lzma_end(&z);
 			close(out);
@@ -752,8 +740,7 @@ static int zstd_to_memfd(int in, const char *path, char **err)
 		}
 		total += ob.pos;
 		if (total > SHF_KO_MAX) {
-			*err = ec_asprintf("%s: refused: decompresses to more than %llu MiB, larger than any "
-					   "kernel module", path, SHF_KO_MAX >> 20);
+			*err = ec_asprintf("%s: refused: decompresses to more than %llu MiB, larger than any kernel module", path, SHF_KO_MAX >> 20);
 			goto fail;
 		}
 		if (write(out, obuf, ob.pos) != (ssize_t)ob.pos) {
@@ -788,8 +775,7 @@ int shf_ko_open(const char *path, char **err)
 		return -1;
 	}
 	if (ends_with(path, ".gz")) {
-		*err = ec_asprintf("%s: only .ko, .ko.xz and .ko.zst can be read; "
-				    "decompress it to compare", path);
+		*err = ec_asprintf("%s: only .ko, .ko.xz and .ko.zst can be read; decompress it to compare", path);
 		close(fd);
 		return -1;
 	}
@@ -1124,7 +1110,9 @@ void shf_secure_read(const char *sys, struct shf_secure *s)
 	/* "none [integrity] confidentiality": the bracketed one is active */
 	p = ec_asprintf("%s/kernel/security/lockdown", sys);
 	v = shf_read_line(p);
-	if (v && (a = strchr(v, '[')) && (b = strchr(a, ']'))) {
+	a = v ? strchr(v, '[') : NULL;
+	b = a ? strchr(a, ']') : NULL;
+	if (b) {
 		*b = 0;
 		s->lockdown = shf_strdup(a + 1);
 	}
@@ -1132,8 +1120,7 @@ void shf_secure_read(const char *sys, struct shf_secure *s)
 	free(p);
 
 	/* EFI variable: 4 bytes of attributes, then 1 = enabled */
-	p = ec_asprintf("%s/firmware/efi/efivars/SecureBoot-"
-			 "8be4df61-93ca-11d2-aa0d-e0ec9cdb2d8c", sys);
+	p = ec_asprintf("%s/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0ec9cdb2d8c", sys);
 	v = read_file(p, 64, &len);
 	s->secure_boot = v && len >= 5 ? v[4] == 1 : -1;
 	free(v);
@@ -1223,8 +1210,7 @@ int shf_opts_parse(struct shf_opts *o, int argc, char **argv, int mask)
 			  (c == 'k' && (mask & SHF_OPT_RUNNING)) || c == 'h';
 
 		if (c == '?' || c == ':' || !ok) {
-			fprintf(stderr, "storage-hotfix %s: error: unknown option "
-				"or missing value: %s\n", argv[0],
+			fprintf(stderr, "storage-hotfix %s: error: unknown option or missing value: %s\n", argv[0],
 				argv[optind - 1]);
 			return -1;
 		}

@@ -168,8 +168,10 @@ struct shf_modinfo {
 struct kmod_module;
 struct kmod_module *shf_ko_kmod(struct kmod_ctx *ctx, const char *path,
 			       int *fd, char **err);
-/* modinfo KEY of a module file: 0 with *value (new string, NULL when
- * absent), or -1 with *err */
+/*
+ * modinfo KEY of a module file: 0 with *value (new string, NULL when
+ * absent), or -1 with *err
+ */
 int shf_ko_info(const char *path, const char *key, char **value, char **err);
 int shf_modinfo_read(struct kmod_ctx *ctx, const char *path,
 		     struct shf_modinfo *mi, char **err);

@@ -98,6 +98,7 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 	int fd;
 
 	r->report = rep->path;
+	e = rep->path && !rep_err ? shf_report_fix(rep, r->fix->id) : NULL;
 	if (rep_err) {
 		r->verdict = "bad-report";
 		r->reason = rep_err;
@@ -106,7 +107,7 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 		r->reason = r->own_reason = ec_asprintf(
 			"no report in %s/%s: run scripts/hotfix-build plan %s",
 			o->work, r->kver, r->kver);
-	} else if (!(e = shf_report_fix(rep, r->fix->id))) {
+	} else if (!e) {
 		r->verdict = "not-in-report";
 		r->reason = r->own_reason = ec_asprintf(
 			"%s has no entry for %s: run scripts/hotfix-build plan %s",
@@ -120,8 +121,7 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 	if (r->module_path) {
 		r->built = shf_is_file(r->module_path);
 		if (!r->built)
-			note(r, "built module gone: %s (scripts/hotfix-build all %s "
-			     "builds it again)", r->module_path, r->kver);
+			note(r, "built module gone: %s (scripts/hotfix-build all %s builds it again)", r->module_path, r->kver);
 	}
 
 	r->inst_path = shf_installed_module(o->root, r->kver, r->fix->module);
@@ -136,9 +136,7 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 		} else {
 			r->installed = true;
 			if (strstr(r->mi.stamp, "TEST-ONLY"))
-				note(r, "a lab-only build (--test-override: the "
-				     "distro config leaves it out): remove it "
-				     "from production hosts");
+				note(r, "a lab-only build (--test-override: the distro config leaves it out): remove it from production hosts");
 		}
 	}
 
@@ -150,16 +148,12 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 
 		r->trusted = shf_signer_trusted(keys, r->mi.signer);
 		if (!r->trusted)
-			note(r, "the running kernel holds no key of %s: where "
-			     "it enforces signatures this module will not load "
-			     "(enrol the channel's certificate: mokutil "
-			     "--import " SHF_SHARE "/module-signing.der)",
+			note(r, "the running kernel holds no key of %s: where it enforces signatures this module will not load (enrol the channel's certificate: mokutil --import " SHF_SHARE "/module-signing.der)",
 			     r->mi.signer);
 		free(keys);
 	}
 	if (r->installed && !r->mi.is_signed && sec->sig_enforce == 1)
-		note(r, "unsigned, and %s enforces module signatures: it will "
-		     "not load (sign it with the key DKMS enrolled as MOK)",
+		note(r, "unsigned, and %s enforces module signatures: it will not load (sign it with the key DKMS enrolled as MOK)",
 		     r->kver);
 	r->loaded_known = true;
 	shf_loaded_read(o->sys, r->fix->module, &r->ld);
@@ -184,11 +178,9 @@ static void fill_row(struct row *r, const struct shf_opts *o,
 	else
 		r->which = "stock";
 	if (r->installed && strcmp(r->which, "ours"))
-		note(r, "ours is installed but the %s module is loaded: "
-		     "storage-hotfix swap %s, or reboot", r->which, r->fix->id);
+		note(r, "ours is installed but the %s module is loaded: storage-hotfix swap %s, or reboot", r->which, r->fix->id);
 	if (!r->ld.build_id.n)
-		note(r, "no build-id in %s/module/%s/notes: told apart by taint "
-		     "only", o->sys, r->fix->module);
+		note(r, "no build-id in %s/module/%s/notes: told apart by taint only", o->sys, r->fix->module);
 }
 
 static void free_row(struct row *r)
@@ -290,8 +282,7 @@ static void row_text(const struct row *r, int kw, int fw)
 static int status_usage(FILE *f, int rc)
 {
 	fputs("usage: storage-hotfix status [--json] [--root DIR] [--sys DIR]\n"
-	      "                             [--work DIR] [--data DIR] "
-	      "[--running KVER]\n"
+	      "                             [--work DIR] [--data DIR] [--running KVER]\n"
 	      "\n"
 	      "Per kernel (ROOT/lib/modules/*, and the running one) and fix:\n"
 	      "the pipeline's verdict and why, whether our module is built,\n"
@@ -330,7 +321,7 @@ int cmd_status(int argc, char **argv)
 	struct kmod_ctx *ctx;
 	struct json_object *out = NULL, *jk = NULL, *jf = NULL, *js, *journal;
 	char *jpath;
-	const char *nocfg[] = { NULL };
+	static const char * const nocfg[] = { NULL };
 	size_t nfix, nk, i, k;
 	char **kernels, *err = NULL;
 	int kw = 6, fw = 3, rc;
@@ -343,8 +334,7 @@ int cmd_status(int argc, char **argv)
 	}
 	if (rc || optind != argc) {
 		if (!rc)
-			fprintf(stderr, "storage-hotfix status: error: "
-				"unexpected argument \"%s\"\n", argv[optind]);
+			fprintf(stderr, "storage-hotfix status: error: unexpected argument \"%s\"\n", argv[optind]);
 		shf_opts_free(&o);
 		return status_usage(stderr, 2);
 	}
@@ -356,8 +346,7 @@ int cmd_status(int argc, char **argv)
 	}
 	ctx = kmod_new(NULL, nocfg);
 	if (!ctx) {
-		fprintf(stderr, "storage-hotfix status: error: libkmod: "
-			"cannot start\n");
+		fprintf(stderr, "storage-hotfix status: error: libkmod: cannot start\n");
 		shf_fixes_free(fixes, nfix);
 		shf_opts_free(&o);
 		return 2;
@@ -449,14 +438,12 @@ int cmd_status(int argc, char **argv)
 				JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(out);
 	} else {
-		printf("\n* running kernel %s: module signatures enforced: %s; "
-		       "lockdown: %s; Secure Boot: %s\n", o.running,
+		printf("\n* running kernel %s: module signatures enforced: %s; lockdown: %s; Secure Boot: %s\n", o.running,
 		       yes_no(sec.sig_enforce),
 		       sec.lockdown ? sec.lockdown : "unknown",
 		       yes_no(sec.secure_boot));
 		if (journal)
-			printf("* an interrupted swap of %s (%s, phase %s) is in %s: run `storage-hotfix recover` "
-			       "(it brings back the module that ran before and its state)\n",
+			printf("* an interrupted swap of %s (%s, phase %s) is in %s: run `storage-hotfix recover` (it brings back the module that ran before and its state)\n",
 			       jstring(journal, "fix") ?: "?", jstring(journal, "direction") ?: "?",
 			       jstring(journal, "phase") ?: "?", jpath);
 	}

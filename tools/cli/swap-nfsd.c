@@ -168,11 +168,12 @@ static void nf_plan_save(struct swap_ctx *c, void *priv)
 	int i;
 
 	(void)c;
-	/* With nfsdcld, nfsd knows which clients held state and ends the
-	 * grace period once all of them have reclaimed it. */
+	/*
+	 * With nfsdcld, nfsd knows which clients held state and ends the
+	 * grace period once all of them have reclaimed it.
+	 */
 	if (!p->cld)
-		swap_say("  note: nfsdcld is not running: after the restart the NFSv4 grace period lasts its full %s s "
-			 "(start nfsdcld.service to let nfsd end it when every client has reclaimed)",
+		swap_say("  note: nfsdcld is not running: after the restart the NFSv4 grace period lasts its full %s s (start nfsdcld.service to let nfsd end it when every client has reclaimed)",
 			 p->grace[0] ? p->grace : "?");
 	if (p->systemd && p->active) {
 		swap_say("  systemctl stop nfs-server.service");
@@ -255,7 +256,7 @@ static int nf_restore(struct swap_ctx *c, void *priv)
 	if (!p->mounted)
 		return 0;
 	if (!fs_mounted() && mount("nfsd", NFSD_FS, "nfsd", 0, NULL)) {
-		swap_err("nfsd: mount -t nfsd nfsd %s failed: %s", NFSD_FS, strerror(errno));
+		swap_err("nfsd: mounting the nfsd file system on %s failed: %s", NFSD_FS, strerror(errno));
 		return -errno;
 	}
 	/* one version per write: a kernel without v2 refuses "-2" */

@@ -685,8 +685,7 @@ static void lp_plan_save(struct swap_ctx *c, void *priv)
 
 	(void)c;
 	for (i = 0; i < p->nbr; i++)
-		swap_say("  keep %s reachable: a temporary nvme-tcp path on 127.0.0.1:%s (target port %s), "
-			 "removed after", p->br[i].nqn, p->br[i].trsvcid, p->br[i].port);
+		swap_say("  keep %s reachable: a temporary nvme-tcp path on 127.0.0.1:%s (target port %s), removed after", p->br[i].nqn, p->br[i].trsvcid, p->br[i].port);
 	if (p->no_bridge[0])
 		swap_say("  no second path: %s; readers of the loop namespaces see I/O errors during the swap",
 			 p->no_bridge);

@@ -119,7 +119,7 @@ static json_object *dump_node(const char *path, const char *const *groups)
 			if (strncmp(files[i], groups[g], gl) || files[i][gl] != '_')
 				continue;
 			xsnprintf(p, sizeof(p), "%s/%s", path, files[i]);
-			if (stat(p, &st) || !(st.st_mode & S_IWUSR))
+			if (stat(p, &st) || !(st.st_mode & 0200))
 				continue;
 			if (read_all(p, v, sizeof(v)))
 				continue;	/* write-only, e.g. revalidate_size */
@@ -676,14 +676,12 @@ static void nt_plan_save(struct swap_ctx *c, void *priv)
 
 	for (k = 0; subs && k < json_object_array_length(subs); k++)
 		nns += count(json_object_array_get_idx(subs, k), "namespaces");
-	swap_say("  save %s: %d host(s), %d port(s), %d subsystem(s), %d namespace(s) into the journal "
-		 "(state.tree: nvmetcli JSON with the DH-HMAC-CHAP keys; mode 0600; removed after success)",
+	swap_say("  save %s: %d host(s), %d port(s), %d subsystem(s), %d namespace(s) into the journal (state.tree: nvmetcli JSON with the DH-HMAC-CHAP keys; mode 0600; removed after success)",
 		 NVMET_CFS, count(p->saved, "hosts"), count(p->saved, "ports"), count(p->saved, "subsystems"),
 		 nns);
 	for (i = 0; i < p->nctrls; i++)
 		swap_say("  disconnect loop controller %s: %s", p->ctrls[i].name, p->ctrls[i].opts);
-	swap_say("  tear down: port links, referrals, ANA groups, ports; namespaces (disabled), allowed hosts, "
-		 "subsystems; hosts");
+	swap_say("  tear down: port links, referrals, ANA groups, ports; namespaces (disabled), allowed hosts, subsystems; hosts");
 }
 
 static void nt_plan_restore(struct swap_ctx *c, void *priv)
@@ -691,8 +689,7 @@ static void nt_plan_restore(struct swap_ctx *c, void *priv)
 	struct nvmet_priv *p = priv;
 
 	(void)c;
-	swap_say("  restore: hosts, ports (ANA groups, referrals), subsystems (namespaces, allowed hosts), "
-		 "port links; compare with the saved tree");
+	swap_say("  restore: hosts, ports (ANA groups, referrals), subsystems (namespaces, allowed hosts), port links; compare with the saved tree");
 	if (p->nctrls)
 		swap_say("  connect the %d loop controller(s) again; check each is live", p->nctrls);
 }

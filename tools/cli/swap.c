@@ -42,9 +42,8 @@ int xsnprintf(char *buf, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n >= len && len) {
+	if (n >= 0 && (size_t)n >= len && len)
 		fprintf(stderr, "storage-hotfix: warning: text cut to %zu bytes: %s\n", len - 1, buf);
-	}
 	return n;
 }
 
@@ -936,8 +935,9 @@ static int versions_differ(const char *ours, const char *theirs, char *sym, size
 	int bad = 0, fa = -1, fb = -1;
 
 	sym[0] = 0;
-	if (ca && cb && (a = shf_ko_kmod(ca, ours, &fa, &err)) && (b = shf_ko_kmod(cb, theirs, &fb, &err)) &&
-	    kmod_module_get_versions(a, &la) >= 0 && kmod_module_get_versions(b, &lb) >= 0) {
+	a = ca && cb ? shf_ko_kmod(ca, ours, &fa, &err) : NULL;
+	b = a ? shf_ko_kmod(cb, theirs, &fb, &err) : NULL;
+	if (b && kmod_module_get_versions(a, &la) >= 0 && kmod_module_get_versions(b, &lb) >= 0) {
 		kmod_list_foreach(i, la) {
 			const char *s = kmod_module_version_get_symbol(i);
 
@@ -995,7 +995,8 @@ static int preflight(const struct swap_ctx *c, const struct swap_mod *m)
 		fprintf(stderr, "  %s was built with another configuration: rebuild it for %s\n", m->new_path, c->kver);
 		bad++;
 	}
-	if (m->prev_path[0] && (n = versions_differ(m->new_path, m->prev_path, sym, sizeof(sym)))) {
+	n = m->prev_path[0] ? versions_differ(m->new_path, m->prev_path, sym, sizeof(sym)) : 0;
+	if (n) {
 		swap_err("%s: refused: %d symbol version(s) differ from the running kernel's (first: %s)", m->name,
 			 n, sym);
 		fprintf(stderr, "  %s was built against other kernel headers: rebuild it for %s\n", m->new_path,
@@ -1016,11 +1017,9 @@ static int preflight(const struct swap_ctx *c, const struct swap_mod *m)
 		/* signed, but by a key the kernel lacks: it would refuse the load */
 		modinfo_word(m->new_path, "signer", sig, sizeof(sig), false);
 		if (sig[0] && shf_signer_trusted("/proc/keys", sig) == 0) {
-			swap_err("%s: refused: %s is signed by \"%s\", a key this kernel does not hold, and it loads "
-				 "only signed modules (%s)", m->name, m->new_path, sig,
+			swap_err("%s: refused: %s is signed by \"%s\", a key this kernel does not hold, and it loads only signed modules (%s)", m->name, m->new_path, sig,
 				 !strcmp(enforce, "Y") ? "module.sig_enforce" : "lockdown");
-			fprintf(stderr, "  enrol the signer's certificate as a Machine Owner Key and reboot: mokutil "
-				"--import " SHF_SHARE "/module-signing.der (package storage-hotfix-signing-cert)\n");
+			fprintf(stderr, "  enrol the signer's certificate as a Machine Owner Key and reboot: mokutil --import " SHF_SHARE "/module-signing.der (package storage-hotfix-signing-cert)\n");
 			bad++;
 		}
 	}
@@ -1082,8 +1081,7 @@ static void journal_say_refusal(const struct swap_ctx *c, json_object *j)
 	swap_err("an interrupted swap of %s (%s, phase %s, pid %d) is in %s/%s", jstring(j, "fix") ?: "?",
 		 jstring(j, "direction") ?: "?", jstring(j, "phase") ?: "?",
 		 json_object_get_int(json_object_object_get(j, "pid")), c->state_dir, SWAP_JOURNAL);
-	fprintf(stderr, "  run `storage-hotfix recover` first: it brings back the module that ran before and its "
-		"state\n");
+	fprintf(stderr, "  run `storage-hotfix recover` first: it brings back the module that ran before and its state\n");
 }
 
 /*
@@ -1167,8 +1165,7 @@ static int swap_run(struct swap_ctx *c, const char *fix, const struct swap_drive
 		 m.params[0] ? m.params : "none");
 	if (d->plan_restore)
 		d->plan_restore(c, priv);
-	swap_say("  on failure: load %s again and restore the same state; if this is killed, "
-		 "`storage-hotfix recover` does that", m.prev_path);
+	swap_say("  on failure: load %s again and restore the same state; if this is killed, `storage-hotfix recover` does that", m.prev_path);
 	if (c->dry_run) {
 		swap_result(c, fix, &m, "dry-run", NULL);
 		goto out;
@@ -1304,8 +1301,7 @@ static const struct shf_fix *fix_of_driver(const struct shf_fix *v, size_t n, co
 
 static int swap_usage(FILE *f, int rc)
 {
-	fprintf(f, "usage: storage-hotfix swap FIX|all [--dry-run] [--module PATH] [--no-second-path] [--state-dir DIR] "
-		"[--data DIR]\n"
+	fprintf(f, "usage: storage-hotfix swap FIX|all [--dry-run] [--module PATH] [--no-second-path] [--state-dir DIR] [--data DIR]\n"
 		"       storage-hotfix rollback [FIX|all] [--dry-run] [--no-second-path] [--state-dir DIR] [--data DIR]\n"
 		"       storage-hotfix recover [--state-dir DIR] [--data DIR]\n"
 		"FIX: a fix id, its folder or its module (fix.conf FIX_SWAP names the driver)\n"
@@ -1395,8 +1391,7 @@ static int recover(struct swap_ctx *c)
 	deplist = jarr(j, "dependents");
 	if (!phase || !fix || !d || !jstring(b, "path") || !jstring(b, "build_id") || !jstring(b, "parameters") ||
 	    !json_object_is_type(st, json_type_object) || !deplist) {
-		swap_err("the journal %s/%s lacks a field recover needs (phase, fix, driver, before, state, "
-			 "dependents): restore by hand", c->state_dir, SWAP_JOURNAL);
+		swap_err("the journal %s/%s lacks a field recover needs (phase, fix, driver, before, state, dependents): restore by hand", c->state_dir, SWAP_JOURNAL);
 		json_object_put(j);
 		return -EINVAL;
 	}

@@ -63,45 +63,36 @@ static int check_report(const struct shf_fix *f, const char *kver,
 			 &err) < 0 ||
 	    shf_json_get(e, name, "module_build_id", json_type_string, &bid,
 			 &err) < 0) {
-		rc = bad(f->id, "%s: %s: a damaged report; run "
-			 "scripts/hotfix-build all %s", rep->path, err, kver);
+		rc = bad(f->id, "%s: %s: a damaged report; run scripts/hotfix-build all %s", rep->path, err, kver);
 		goto out;
 	}
 	*module_path = mp ? json_object_get_string(mp) : NULL;
 	*build_id = bid ? json_object_get_string(bid) : NULL;
 	if (!verdict || strcmp(json_object_get_string(verdict), "applies")) {
-		rc = bad(f->id, "%s says the verdict is %s (%s), not applies: "
-			 "this module should not be installed; remove it "
-			 "(dkms remove) or rebuild with scripts/hotfix-build "
-			 "all %s", rep->path,
+		rc = bad(f->id, "%s says the verdict is %s (%s), not applies: this module should not be installed; remove it (dkms remove) or rebuild with scripts/hotfix-build all %s", rep->path,
 			 verdict ? json_object_get_string(verdict) : "missing",
 			 reason ? json_object_get_string(reason) : "no reason",
 			 kver);
 		goto out;
 	}
 	if (!result || strcmp(json_object_get_string(result), "identical")) {
-		rc = bad(f->id, "%s: the proof is %s, not identical: the "
-			 "source was not shown to be the distro's; run "
-			 "scripts/hotfix-build all %s", rep->path,
+		rc = bad(f->id, "%s: the proof is %s, not identical: the source was not shown to be the distro's; run scripts/hotfix-build all %s", rep->path,
 			 result ? json_object_get_string(result) : "missing",
 			 kver);
 		goto out;
 	}
 	/* the explanation is what says no undeclared function changed */
 	if (!un) {
-		rc = bad(f->id, "%s has no explain.unexpected: the patched "
-			 "module was not explained; run scripts/hotfix-build "
-			 "all %s", rep->path, kver);
+		rc = bad(f->id, "%s has no explain.unexpected: the patched module was not explained; run scripts/hotfix-build all %s", rep->path, kver);
 		goto out;
 	}
 	if (json_object_array_length(un)) {
-		rc = bad(f->id, "%s: functions outside FIX_FUNCTIONS changed: "
-			 "%s", rep->path, json_object_to_json_string(un));
+		rc = bad(f->id, "%s: functions outside FIX_FUNCTIONS changed: %s", rep->path, json_object_to_json_string(un));
 		goto out;
 	}
-	if (!v || !(n = json_object_array_length(v))) {
-		rc = bad(f->id, "%s lists no changed functions: run "
-			 "scripts/hotfix-build all %s", rep->path, kver);
+	n = v ? json_object_array_length(v) : 0;
+	if (!n) {
+		rc = bad(f->id, "%s lists no changed functions: run scripts/hotfix-build all %s", rep->path, kver);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -110,8 +101,7 @@ static int check_report(const struct shf_fix *f, const char *kver,
 		xname = ec_asprintf("%s.changed_functions[%zu]", name, i);
 		if (shf_json_get(json_object_array_get_idx(v, i), xname, "",
 				 json_type_string, &x, &err)) {
-			rc = bad(f->id, "%s: %s: a damaged report; run "
-				 "scripts/hotfix-build all %s", rep->path,
+			rc = bad(f->id, "%s: %s: a damaged report; run scripts/hotfix-build all %s", rep->path,
 				 err ?: "an element is null, not a string",
 				 kver);
 			free(xname);
@@ -120,8 +110,7 @@ static int check_report(const struct shf_fix *f, const char *kver,
 		free(xname);
 		fn = json_object_get_string(x);
 		if (!shf_fix_declares(f, fn)) {
-			rc = bad(f->id, "%s: changed function %s is not in "
-				 "FIX_FUNCTIONS of %s/fix.conf", rep->path, fn,
+			rc = bad(f->id, "%s: changed function %s is not in FIX_FUNCTIONS of %s/fix.conf", rep->path, fn,
 				 f->dir);
 			goto out;
 		}
@@ -146,9 +135,7 @@ static int check_build_id(const struct shf_fix *f, const char *kver,
 
 	shf_build_id_hex(&mi->build_id, have);
 	if (!mi->build_id.n || strcmp(have, want))
-		return bad(f->id, "%s has build-id %s, the channel's report "
-			   "%s: not the module the channel built; reinstall "
-			   "storage-hotfix-modules-%s", inst,
+		return bad(f->id, "%s has build-id %s, the channel's report %s: not the module the channel built; reinstall storage-hotfix-modules-%s", inst,
 			   mi->build_id.n ? have : "(none)", want, kver);
 	return 0;
 }
@@ -166,8 +153,7 @@ static int check_file(const struct shf_fix *f, const char *kver,
 	int rc = 0;
 
 	if (!built || !shf_is_file(built))
-		return bad(f->id, "the module the pipeline built (%s) is gone: "
-			   "run scripts/hotfix-build all %s, then verify again",
+		return bad(f->id, "the module the pipeline built (%s) is gone: run scripts/hotfix-build all %s, then verify again",
 			   built ? built : "no module_path in the report", kver);
 	if (shf_modinfo_read(ctx, built, &mi, &err)) {
 		rc = bad(f->id, "%s", err);
@@ -175,9 +161,7 @@ static int check_file(const struct shf_fix *f, const char *kver,
 		return rc;
 	}
 	if (!mi.stamp || strcmp(mi.stamp, stamp))
-		rc = bad(f->id, "%s is stamped \"%s\", the build \"%s\": not "
-			 "the module the pipeline built; reinstall (dkms "
-			 "install)", inst, stamp, mi.stamp ? mi.stamp : "");
+		rc = bad(f->id, "%s is stamped \"%s\", the build \"%s\": not the module the pipeline built; reinstall (dkms install)", inst, stamp, mi.stamp ? mi.stamp : "");
 	shf_modinfo_free(&mi);
 	if (rc)
 		return rc;
@@ -195,9 +179,7 @@ static int check_file(const struct shf_fix *f, const char *kver,
 	nd = ec_sections(&a, &b, &r);
 	*compared = r.compared;
 	if (nd) {
-		rc = bad(f->id, "%s is not the module the pipeline built (%s): "
-			 "%zu of %zu sections differ; reinstall it (dkms "
-			 "install) and find out who changed it", inst, built,
+		rc = bad(f->id, "%s is not the module the pipeline built (%s): %zu of %zu sections differ; reinstall it (dkms install) and find out who changed it", inst, built,
 			 nd, r.compared);
 		for (i = 0; i < r.n && i < 10; i++) {
 			printf("    %s", r.v[i].line);
@@ -215,8 +197,7 @@ static int check_file(const struct shf_fix *f, const char *kver,
 
 static int verify_usage(FILE *f, int rc)
 {
-	fputs("usage: storage-hotfix verify [KVER] [--root DIR] [--work DIR] "
-	      "[--data DIR]\n"
+	fputs("usage: storage-hotfix verify [KVER] [--root DIR] [--work DIR] [--data DIR]\n"
 	      "\n"
 	      "For each of our modules installed for KVER (default: the\n"
 	      "running kernel): the pipeline's report says the fix applies,\n"
@@ -234,7 +215,8 @@ int cmd_verify(int argc, char **argv)
 	struct shf_fix *fixes = NULL;
 	struct shf_report rep;
 	struct kmod_ctx *ctx;
-	const char *nocfg[] = { NULL }, *kver;
+	static const char * const nocfg[] = { NULL };
+	const char *kver;
 	char *err = NULL, *dir;
 	size_t nfix, i, checked = 0;
 	int rc, failed = 0;
@@ -264,8 +246,7 @@ int cmd_verify(int argc, char **argv)
 	}
 	ctx = kmod_new(NULL, nocfg);
 	if (!ctx) {
-		fprintf(stderr, "storage-hotfix verify: error: libkmod: cannot "
-			"start\n");
+		fprintf(stderr, "storage-hotfix verify: error: libkmod: cannot start\n");
 		shf_report_free(&rep);
 		shf_fixes_free(fixes, nfix);
 		shf_opts_free(&o);
@@ -293,8 +274,7 @@ int cmd_verify(int argc, char **argv)
 		}
 		if (!mi.stamp || strncmp(mi.stamp, f->id, n) ||
 		    (mi.stamp[n] && mi.stamp[n] != ' ')) {
-			printf("%s: %s is not ours (no \"hotfix=%s\" in its "
-			       "modinfo): not checked\n", f->id, inst, f->id);
+			printf("%s: %s is not ours (no \"hotfix=%s\" in its modinfo): not checked\n", f->id, inst, f->id);
 			shf_modinfo_free(&mi);
 			free(inst);
 			continue;
@@ -302,16 +282,12 @@ int cmd_verify(int argc, char **argv)
 		checked++;
 		e = shf_report_fix(&rep, f->id);
 		if (strstr(mi.stamp, "TEST-ONLY"))
-			rc = bad(f->id, "%s is a lab-only build (%s): the distro "
-				 "config leaves this module out; remove it (dkms "
-				 "remove)", inst, mi.stamp);
+			rc = bad(f->id, "%s is a lab-only build (%s): the distro config leaves this module out; remove it (dkms remove)", inst, mi.stamp);
 		else if (!rep.path)
-			rc = bad(f->id, "no report in %s/%s: run "
-				 "scripts/hotfix-build all %s", o.work, kver,
+			rc = bad(f->id, "no report in %s/%s: run scripts/hotfix-build all %s", o.work, kver,
 				 kver);
 		else if (!e)
-			rc = bad(f->id, "%s has no entry for it: run "
-				 "scripts/hotfix-build all %s", rep.path, kver);
+			rc = bad(f->id, "%s has no entry for it: run scripts/hotfix-build all %s", rep.path, kver);
 		else
 			rc = check_report(f, kver, &rep, e, &changed,
 					  &module_path, &build_id) ||
@@ -320,18 +296,14 @@ int cmd_verify(int argc, char **argv)
 			      check_file(f, kver, module_path, inst, mi.stamp,
 					 ctx, &compared));
 		if (!rc && build_id) {
-			printf("%s: ok: %s is the channel's build of the proven "
-			       "module (build-id %s, %s); verdict applies, "
-			       "proof identical; changed, all declared: ",
+			printf("%s: ok: %s is the channel's build of the proven module (build-id %s, %s); verdict applies, proof identical; changed, all declared: ",
 			       f->id, inst, build_id,
 			       mi.signer ? mi.signer : "unsigned");
 			for (k = 0; k < changed.n; k++)
 				printf("%s%s", k ? ", " : "", changed.v[k]);
 			putchar('\n');
 		} else if (!rc) {
-			printf("%s: ok: %s is the module the pipeline built "
-			       "(%zu sections compared%s); verdict applies, "
-			       "proof identical; changed, all declared: ",
+			printf("%s: ok: %s is the module the pipeline built (%zu sections compared%s); verdict applies, proof identical; changed, all declared: ",
 			       f->id, inst, compared,
 			       mi.is_signed ? ", signature ignored" : "");
 			for (k = 0; k < changed.n; k++)
@@ -344,9 +316,7 @@ int cmd_verify(int argc, char **argv)
 		free(inst);
 	}
 	if (!checked) {
-		printf("no storage-hotfix module is installed for %s (in %s): "
-		       "nothing to verify; install with dkms install "
-		       "storage-hotfix/VERSION -k %s\n", kver, dir, kver);
+		printf("no storage-hotfix module is installed for %s (in %s): nothing to verify; install with dkms install storage-hotfix/VERSION -k %s\n", kver, dir, kver);
 		failed = 1;
 	}
 	free(dir);

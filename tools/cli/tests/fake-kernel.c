@@ -98,8 +98,8 @@ static int copy_note(const char *path, const char *to)
 			Elf_Data *d;
 			const char *n;
 
-			if (!gelf_getshdr(s, &sh) || !(n = elf_strptr(e, shstr, sh.sh_name)) ||
-			    strcmp(n, ".note.gnu.build-id"))
+			n = gelf_getshdr(s, &sh) ? elf_strptr(e, shstr, sh.sh_name) : NULL;
+			if (!n || strcmp(n, ".note.gnu.build-id"))
 				continue;
 			d = elf_getdata(s, NULL);
 			if (d && d->d_buf)
@@ -238,7 +238,8 @@ static int probe(const char *name, const char *params)
 	modinfo(path, "depends", deps, sizeof(deps));
 	for (d = strtok_r(deps, ",", &save); d; d = strtok_r(NULL, ",", &save)) {
 		snprintf(p, sizeof(p), "/sys/module/%s", d);
-		if (access(p, F_OK) && (rc = probe(d, NULL)))
+		rc = access(p, F_OK) ? probe(d, NULL) : 0;
+		if (rc)
 			return rc;
 	}
 	return insert(path, params);

@@ -7,14 +7,8 @@
  */
 #include "cli.h"
 #include "swap.h"
+#include "kill-shim.h"
 #include "step.h"
-
-int __real_kern_insert(const char *path, const char *params);
-int __real_kern_probe(const char *name, const char *params);
-int __real_kern_remove(const char *name);
-int __real_cfs_mkdir(const char *path);
-int __real_cfs_rmdir(const char *path);
-int __real_cfs_write(const char *path, const char *value);
 
 int __wrap_kern_insert(const char *path, const char *params)
 {

@@ -22,7 +22,7 @@
 
 static int failed, passed;
 static const char *cur;
-static char tmp[] = "/tmp/shf-unit-XXXXXX";
+static char tmp[64];		/* made by mkdtemp() in main() */
 
 #define CHECK(c) do {							\
 	if (!(c)) {							\
@@ -165,8 +165,7 @@ static void t_fixes_as_data(void)
 
 	puts_file("data/bad_fix/fix.conf", "FIX_TITLE=\"no id\"\n");
 	CHECK(shf_fixes_load(d, &v, &n, &err) == -1);
-	CHECK(err && strstr(err, "bad_fix/fix.conf: FIX_ID or FIX_MODULE is "
-			    "missing"));
+	CHECK(err && strstr(err, "bad_fix/fix.conf: FIX_ID or FIX_MODULE is missing"));
 	free(err);
 	err = NULL;
 	free(d);
@@ -215,8 +214,7 @@ static void t_report(void)
 	puts_file("work/K/report-all.json",
 		  "{\"fixes\":[{\"id\":\"a\",\"verdict\":\"applies\"}]}");
 	puts_file("work/K/report-plan.json",
-		  "{\"fixes\":[{\"id\":\"a\",\"verdict\":\"out-of-range\"},"
-		  "{\"id\":\"b\",\"verdict\":7}]}");
+		  "{\"fixes\":[{\"id\":\"a\",\"verdict\":\"out-of-range\"},{\"id\":\"b\",\"verdict\":7}]}");
 	puts_file("work/K/report-source.json", "{\"fixes\":[]}");
 	p = path("work/K/report-all.json");
 	CHECK(!utimensat(AT_FDCWD, p, ts, 0));
@@ -379,8 +377,7 @@ static void t_sysfs(void)
 	puts_file("sys/module/module/parameters/sig_enforce", "Y\n");
 	puts_file("sys/kernel/security/lockdown",
 		  "none integrity [confidentiality]\n");
-	put("sys/firmware/efi/efivars/SecureBoot-"
-	    "8be4df61-93ca-11d2-aa0d-e0ec9cdb2d8c", efi, 5);
+	put("sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0ec9cdb2d8c", efi, 5);
 	shf_secure_read(sys, &s);
 	CHECK(s.sig_enforce == 1 && s.secure_boot == 1);
 	CHECK(s.lockdown && !strcmp(s.lockdown, "confidentiality"));
@@ -410,17 +407,11 @@ static void t_signer_trusted(void)
 	char *k = path("keys"), *none = path("no-keys");
 
 	puts_file("keys",
-		  "0d2b8e57 I------     1 perm 1f0b0000     0     0 keyring   "
-		  ".builtin_trusted_keys: 1\n"
-		  "1c3ad8e5 I------     1 perm 1f010000     0     0 asymmetri "
-		  "Debian Secure Boot CA: 6ccece7e4c6c0d1f6149f3dd27dfcc5cbb419ea1: "
-		  "X509.rsa 4b2a... []\n"
-		  "2e44aa01 I------     1 perm 1f010000     0     0 asymmetri "
-		  "storage-hotfix channel module signing key 2026-12-03: "
-		  "0ac889d70d5c: X509.rsa 7c1f... []\n");
+		  "0d2b8e57 I------     1 perm 1f0b0000     0     0 keyring   .builtin_trusted_keys: 1\n"
+		  "1c3ad8e5 I------     1 perm 1f010000     0     0 asymmetri Debian Secure Boot CA: 6ccece7e4c6c0d1f6149f3dd27dfcc5cbb419ea1: X509.rsa 4b2a... []\n"
+		  "2e44aa01 I------     1 perm 1f010000     0     0 asymmetri storage-hotfix channel module signing key 2026-12-03: 0ac889d70d5c: X509.rsa 7c1f... []\n");
 	CHECK(shf_signer_trusted(k, "Debian Secure Boot CA") == 1);
-	CHECK(shf_signer_trusted(k, "storage-hotfix channel module signing "
-				    "key 2026-12-03") == 1);
+	CHECK(shf_signer_trusted(k, "storage-hotfix channel module signing key 2026-12-03") == 1);
 	/* a prefix of a description is not the signer */
 	CHECK(shf_signer_trusted(k, "Debian Secure Boot") == 0);
 	CHECK(shf_signer_trusted(k, ".builtin_trusted_keys") == 0);
@@ -494,7 +485,7 @@ static void t_xz_bomb(void)
 	unsigned char *zeros = ec_calloc(zlen, 1), *xz = ec_calloc(16 * cap, 1);
 	char *err = NULL, *p = path("bomb.ko.xz"), *q = path("zeros.ko.xz");
 	struct kmod_ctx *ctx;
-	const char *nocfg[] = { NULL };
+	static const char * const nocfg[] = { NULL };
 	struct shf_modinfo mi;
 	struct ec_obj o;
 	struct stat st;
@@ -513,8 +504,7 @@ static void t_xz_bomb(void)
 	CHECK(fd >= 0 && !fstat(fd, &st) && st.st_size == 8 << 20);
 	close(fd);
 	fd = shf_ko_open(p, &err);
-	CHECK(fd == -1 && err && strstr(err, "bomb.ko.xz: refused: decompresses "
-					     "to more than 64 MiB"));
+	CHECK(fd == -1 && err && strstr(err, "bomb.ko.xz: refused: decompresses to more than 64 MiB"));
 	free(err);
 	err = NULL;
 	CHECK(shf_ko_load(&o, p, &err) == -1 && err &&
@@ -543,6 +533,7 @@ int main(void)
 {
 	char *cmd;
 
+	snprintf(tmp, sizeof(tmp), "/tmp/shf-unit-XXXXXX");
 	if (!mkdtemp(tmp)) {
 		perror("mkdtemp");
 		return 2;
