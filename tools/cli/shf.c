@@ -462,14 +462,24 @@ int shf_report_load(const char *work, const char *prebuilt, const char *kver,
 		    struct shf_report *r, char **err)
 {
 	static const char *const steps[] = { "all", "explain", "plan" };
-	struct json_object *fixes, *e;
+	struct json_object *fixes, *e, *schema;
 	char *p, *why = NULL;
 	struct stat st;
+	bool stable;
 	size_t i, n;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+	/* the stable report (README "The report"); then an older version's */
+	p = ec_asprintf("%s/%s/report.json", work, kver);
+	stable = !stat(p, &st) && S_ISREG(st.st_mode);
+	if (stable) {
+		r->path = p;
+		r->mtime = st.st_mtime;
+	} else {
+		free(p);
+	}
+	for (i = 0; !stable && i < sizeof(steps) / sizeof(steps[0]); i++) {
 		p = ec_asprintf("%s/%s/report-%s.json", work, kver, steps[i]);
 		if (!stat(p, &st) && S_ISREG(st.st_mode) &&
 		    (!r->path || st.st_mtime > r->mtime)) {
@@ -482,7 +492,7 @@ int shf_report_load(const char *work, const char *prebuilt, const char *kver,
 	}
 	if (!r->path && prebuilt) {
 		/* no pipeline ran here: the channel's package says what it is */
-		p = ec_asprintf("%s/%s/report-all.json", prebuilt, kver);
+		p = ec_asprintf("%s/%s/report.json", prebuilt, kver);
 		if (!stat(p, &st) && S_ISREG(st.st_mode)) {
 			r->path = p;
 			r->mtime = st.st_mtime;
@@ -500,9 +510,19 @@ int shf_report_load(const char *work, const char *prebuilt, const char *kver,
 		shf_report_free(r);
 		return -1;
 	}
+	/* a schema this reader knows, where the file says one */
+	rc = shf_json_get(r->root, "report", "schema", json_type_int, &schema,
+			  &why);
+	if (!rc && json_object_get_int(schema) != SHF_REPORT_SCHEMA) {
+		why = ec_asprintf("schema %d, this storage-hotfix reads %d",
+				  json_object_get_int(schema),
+				  SHF_REPORT_SCHEMA);
+		rc = -1;
+	}
 	/* the index every reader relies on: fixes[] of objects with an id */
-	rc = shf_json_get(r->root, "report", "fixes", json_type_array,
-			  &fixes, &why);
+	if (!why)
+		rc = shf_json_get(r->root, "report", "fixes", json_type_array,
+				  &fixes, &why);
 	n = rc ? 0 : json_object_array_length(fixes);
 	for (i = 0; !rc && i < n; i++) {
 		p = ec_asprintf("fixes[%zu]", i);

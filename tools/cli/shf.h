@@ -75,6 +75,8 @@ char *shf_data_dir(const char *opt, char **err);
 /* where a storage-hotfix-modules-KVER package puts KVER/report-all.json */
 #define SHF_SHARE "/usr/share/storage-hotfix"
 #define SHF_PREBUILT SHF_SHARE "/prebuilt"
+/* the report's schema (scripts/lib/report.sh REPORT_SCHEMA) */
+#define SHF_REPORT_SCHEMA 1
 
 struct shf_report {
 	char *path;		/* NULL: no report */

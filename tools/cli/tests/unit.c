@@ -205,10 +205,10 @@ static void t_report(void)
 
 	CHECK(!shf_report_load(w, NULL, "6.1.0-1-amd64", &r, &err) && !r.path);
 	/* no pipeline ran: the prebuilt package's report, only then */
-	puts_file("prebuilt/K/report-all.json",
+	puts_file("prebuilt/K/report.json",
 		  "{\"fixes\":[{\"id\":\"a\",\"verdict\":\"applies\"}]}");
 	CHECK(!shf_report_load(w, pre, "K", &r, &err) && r.path &&
-	      strstr(r.path, "prebuilt/K/report-all.json"));
+	      strstr(r.path, "prebuilt/K/report.json"));
 	shf_report_free(&r);
 	CHECK(!shf_report_load(w, NULL, "K", &r, &err) && !r.path);
 	puts_file("work/K/report-all.json",
@@ -240,6 +240,19 @@ static void t_report(void)
 	CHECK(err && strstr(err, "report-explain.json: not a JSON report") &&
 	      strstr(err, "scripts/hotfix-build plan K"));
 	CHECK(!r.path && !r.root);
+	free(err);
+	err = NULL;
+
+	/* the stable report.json wins over every step's report */
+	puts_file("work/K/report.json",
+		  "{\"schema\":1,\"fixes\":[{\"id\":\"a\",\"verdict\":\"applies\"}]}");
+	CHECK(!shf_report_load(w, NULL, "K", &r, &err));
+	CHECK(r.path && strstr(r.path, "work/K/report.json"));
+	shf_report_free(&r);
+	/* a schema this reader does not know is said, not guessed at */
+	puts_file("work/K/report.json", "{\"schema\":2,\"fixes\":[]}");
+	CHECK(shf_report_load(w, NULL, "K", &r, &err) == -1 && !r.root);
+	CHECK(err && strstr(err, "schema 2, this storage-hotfix reads 1"));
 	free(err);
 	free(w);
 }
