@@ -79,6 +79,20 @@ repro() {
 		jq -e '[.runs[] | select(.variant == "ours") | .outcome == "pass" and .resets_ok == .iterations] | all' "$json" >/dev/null
 }
 
+# nvmet_auth_lab KVER: build KVER's fixes, then tests/lab/nvmet-auth-repro
+# (stock, each half of the upstream pair, ours; 10 re-authentications) and
+# print one line per boot.
+nvmet_auth_lab() {
+	local out report json
+	out=$("$HOTFIX_BUILD" all "$1") || return 1
+	report=${out#report: }
+	json=${SHF_WORK:-/var/lib/storage-hotfix}/lab/reports/nvmet-auth-$1.json
+	"$SHF_TOP/tests/lab/nvmet-auth-repro" --kver "$1" --iterations 10 \
+		--module "$(jq -r '.fixes[] | select(.id == "nvmet-auth-tls-key") | .module_path' "$report")" \
+		--json "$json" >&2 || return 1
+	jq -r '.runs[] | "\(.variant): \(.outcome) reauth_ok=\(.reauth_ok) first_fail=\(.first_fail)"' "$json"
+}
+
 # nfsd_ssc_lab KVER STOCK_BOOTS: build nfsd-ssc-expire for KVER with the
 # test-only override, then tests/lab/nfsd-ssc-repro: STOCK_BOOTS boots of
 # the pristine module (3 race attempts each) and one of ours (20).
