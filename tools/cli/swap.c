@@ -975,8 +975,10 @@ static int versions_differ(const char *ours, const char *theirs, char *sym, size
  */
 static int preflight(const struct swap_ctx *c, const struct swap_mod *m)
 {
-	char v[512], sig[256], sym[128], enforce[8] = "", lockdown[128] = "", path[PATH_MAX];
+	char v[512], sig[256], sym[128], path[PATH_MAX];
 	char deps[1024], *save = NULL, *dp;
+	const char *enforced = NULL;
+	struct shf_secure sec;
 	int bad = 0, n;
 
 	modinfo_word(m->new_path, "vermagic", v, sizeof(v), false);
@@ -1003,22 +1005,25 @@ static int preflight(const struct swap_ctx *c, const struct swap_mod *m)
 			c->kver);
 		bad++;
 	}
-	read_line("/sys/module/module/parameters/sig_enforce", enforce, sizeof(enforce));
-	read_line("/sys/kernel/security/lockdown", lockdown, sizeof(lockdown));
+	/* what makes this kernel load only signed modules, if anything */
+	shf_secure_read("/sys", &sec);
+	if (sec.sig_enforce == 1)
+		enforced = "module.sig_enforce";
+	else if (sec.lockdown && (!strcmp(sec.lockdown, "integrity") || !strcmp(sec.lockdown, "confidentiality")))
+		enforced = "lockdown";
+	shf_secure_free(&sec);
 	modinfo_word(m->new_path, "sig_id", sig, sizeof(sig), false);
-	if (!sig[0] && (!strcmp(enforce, "Y") || strstr(lockdown, "[integrity]") ||
-			strstr(lockdown, "[confidentiality]"))) {
+	if (enforced && !sig[0]) {
 		swap_err("%s: refused: %s is not signed and this kernel loads only signed modules (%s)", m->name,
-			 m->new_path, !strcmp(enforce, "Y") ? "module.sig_enforce" : "lockdown");
+			 m->new_path, enforced);
 		fprintf(stderr, "  install the channel's signed package, or sign it with a key the kernel trusts\n");
 		bad++;
-	} else if (sig[0] && (!strcmp(enforce, "Y") || strstr(lockdown, "[integrity]") ||
-			      strstr(lockdown, "[confidentiality]"))) {
+	} else if (enforced) {
 		/* signed, but by a key the kernel lacks: it would refuse the load */
 		modinfo_word(m->new_path, "signer", sig, sizeof(sig), false);
 		if (sig[0] && shf_signer_trusted("/proc/keys", sig) == 0) {
 			swap_err("%s: refused: %s is signed by \"%s\", a key this kernel does not hold, and it loads only signed modules (%s)", m->name, m->new_path, sig,
-				 !strcmp(enforce, "Y") ? "module.sig_enforce" : "lockdown");
+				 enforced);
 			fprintf(stderr, "  enrol the signer's certificate as a Machine Owner Key and reboot: mokutil --import " SHF_SHARE "/module-signing.der (package storage-hotfix-signing-cert)\n");
 			bad++;
 		}

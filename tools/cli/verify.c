@@ -295,17 +295,14 @@ int cmd_verify(int argc, char **argv)
 			      check_build_id(f, kver, inst, &mi, build_id) :
 			      check_file(f, kver, module_path, inst, mi.stamp,
 					 ctx, &compared));
-		if (!rc && build_id) {
-			printf("%s: ok: %s is the channel's build of the proven module (build-id %s, %s); verdict applies, proof identical; changed, all declared: ",
-			       f->id, inst, build_id,
-			       mi.signer ? mi.signer : "unsigned");
-			for (k = 0; k < changed.n; k++)
-				printf("%s%s", k ? ", " : "", changed.v[k]);
-			putchar('\n');
-		} else if (!rc) {
-			printf("%s: ok: %s is the module the pipeline built (%zu sections compared%s); verdict applies, proof identical; changed, all declared: ",
-			       f->id, inst, compared,
-			       mi.is_signed ? ", signature ignored" : "");
+		if (!rc) {
+			if (build_id)
+				printf("%s: ok: %s is the channel's build of the proven module (build-id %s, %s)",
+				       f->id, inst, build_id, mi.signer ? mi.signer : "unsigned");
+			else
+				printf("%s: ok: %s is the module the pipeline built (%zu sections compared%s)",
+				       f->id, inst, compared, mi.is_signed ? ", signature ignored" : "");
+			fputs("; verdict applies, proof identical; changed, all declared: ", stdout);
 			for (k = 0; k < changed.n; k++)
 				printf("%s%s", k ? ", " : "", changed.v[k]);
 			putchar('\n');
