@@ -50,7 +50,7 @@ distro_file_prefix() {
 # as external modules against the kernel's build tree. __FILE__ strings
 # (WARN_ON, BUG) are mapped to the in-tree path the distro's build used.
 kbuild() {
-	local tree=$1 rel=$2 log=$3 kv cflags src prefix binds='' p
+	local tree=$1 rel=$2 log=$3 kv cflags src prefix binds p full
 	shift 3
 	# Where the distro built from an absolute folder and its strings keep
 	# it (Debian 6.18: __builtin_FILE() users are not prefix-mapped), build
@@ -60,13 +60,21 @@ kbuild() {
 	prefix=$(distro_file_prefix "$rel")
 	src=${prefix:-$tree/}
 	src=${src%/}
+	# What the sandboxed build sees: the copy it builds in (its only
+	# writable folder), the kernel's build tree and sysroot read-only.
+	binds="rw:$tree=$tree"
+	[ -z "$K_ROOT" ] || [ "$K_ROOT" = / ] || binds+=" ro:$K_ROOT=$K_ROOT"
+	if [ -f "$K_BUILD/.fullsource" ]; then
+		full=$(cat "$K_BUILD/.fullsource")
+		binds+=" ro:$K_BUILD=$K_BUILD ro:$full=$full"
+	fi
 	if [ -n "$prefix" ] && [ -f "$K_BUILD/.fullsource" ]; then
-		binds="$(cat "$K_BUILD/.fullsource")=$src"
+		binds+=" ro:$full=$src"
 		for p in $FIX_PATHS; do
-			[ -d "$tree/$p" ] && binds+=" $tree/$p=$src/$p"
+			[ -d "$tree/$p" ] && binds+=" rw:$tree/$p=$src/$p"
 		done
 	elif [ -n "$prefix" ]; then
-		binds="$tree=$src"
+		binds+=" rw:$tree=$src"
 	fi
 	cflags="-fmacro-prefix-map=$src/="
 	# Against a headers package, headers come from its -common tree by an
@@ -99,15 +107,11 @@ kbuild() {
 	read -r -a goals <<<"${KBUILD_GOALS:-modules}"
 	local -a cmd=(make -C "$K_BUILD" "M=$src/$rel" "MO=$tree/.kbuild-out/$rel" "-j$SHF_JOBS" "CC=$K_CC" "KCFLAGS=$cflags" "${vars[@]}" "${goals[@]}")
 	mkdir -p "$tree/.kbuild-out/$rel"
-	if [ -n "$K_CHROOT" ] || [ -n "$binds" ]; then
-		[ -z "$prefix" ] || [ -n "$K_CHROOT" ] || mkdir -p "$src"
-		SHF_BIND=$binds run_logged "$log" chroot_run "$K_CHROOT" "${cmd[@]}"
-	else
-		run_logged "$log" "${cmd[@]}"
-	fi || return 1
-	if compgen -G "$tree/.kbuild-out/$rel/*.ko" >/dev/null; then
-		cp "$tree/.kbuild-out/$rel"/*.ko "$tree/$rel/"
-	fi
+	run_logged "$log" sandbox_run "$K_CHROOT" "$binds" "${cmd[@]}" || return 1
+	# Root reads what the build wrote: a link could point it anywhere, so
+	# none is kept (kbuild's own "source" link among them).
+	find "$tree" -type l -delete
+	find "$tree/.kbuild-out/$rel" -maxdepth 1 -type f -name '*.ko' -exec cp {} "$tree/$rel/" \;
 }
 
 # build_tree NAME KEYDATA SETUP [OVERRIDE...]: copy the source, run the

@@ -41,12 +41,10 @@ buildtree_prepare() {
 	srcdir=${prefix%/}
 	srcdir=${srcdir:-$full}
 	local -a cmd=(make -C "$srcdir" "O=$tmp" "CC=$K_CC" "HOSTCC=$K_CC" "LOCALVERSION=$lv" "-j$SHF_JOBS" olddefconfig modules_prepare)
-	if [ -n "$K_CHROOT" ] || [ -n "$prefix" ]; then
-		[ -z "$prefix" ] || [ -n "$K_CHROOT" ] || mkdir -p "$srcdir"
-		SHF_BIND=${prefix:+$full=$srcdir} run_logged "$tmp/prepare.log" chroot_run "$K_CHROOT" "${cmd[@]}"
-	else
-		run_logged "$tmp/prepare.log" "${cmd[@]}"
-	fi || die "modules_prepare failed for $K_KVER (log above)"
+	# Sandboxed (sandbox.sh): the full source read-only, only the tree
+	# being prepared writable.
+	run_logged "$tmp/prepare.log" sandbox_run "$K_CHROOT" "rw:$tmp=$tmp ro:$full=$srcdir" "${cmd[@]}" ||
+		die "modules_prepare failed for $K_KVER (log above)"
 	printf '%s\n' "$full" >"$tmp/.fullsource"
 	release=$(cat "$tmp/include/config/kernel.release")
 	[ "$release" = "$K_KVER" ] || die "the prepared tree says $release, not $K_KVER: vermagic would not match"
@@ -67,17 +65,20 @@ buildtree_full_source() {
 	local dir tmp
 	dir=$SHF_CACHE/tree/$(sha256_of "$S_FILE" | cut -c1-16)
 	if [ -f "$dir/.extracted" ]; then
+		# The sandboxed build user reads it (mktemp made it 0700).
+		chmod 0755 "$dir"
 		printf '%s\n' "$dir"
 		return 0
 	fi
 	step "build tree: extracting the full source of $S_LABEL"
 	mkdir -p "$SHF_CACHE/tree"
 	tmp=$(mktemp -d "$SHF_CACHE/tree/.x.XXXXXX")
-	if ! source_tar_to_stdout | tar -x -C "$tmp" --strip-components=1; then
+	if ! source_tar_to_stdout | tar -x --no-same-owner --no-same-permissions -C "$tmp" --strip-components=1; then
 		rm -rf "$tmp"
 		die "extracting $S_FILE failed"
 	fi
 	touch "$tmp/.extracted"
+	chmod 0755 "$tmp"
 	mv "$tmp" "$dir"
 	printf '%s\n' "$dir"
 }

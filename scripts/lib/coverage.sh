@@ -370,7 +370,9 @@ coverage_job() {
 				src_line=$(coverage_source "$img" "$ver" "$series" "$upstream" "$kver" "$cache/coverage/pool" 2>>"$log")
 				tsrc=$(elapsed "$t")
 				IFS=$'\t' read -r src_origin src_file src_label <<<"$src_line"
-				[ "$src_file" = - ] || srcopt=(--source "$src_file")
+				# Pinned to the bytes downloaded (no index vouches for a pool-path
+				# file: the sandboxed proof does).
+				[ "$src_file" = - ] || srcopt=(--source "$src_file" --source-sha256 "$(sha256_of "$src_file")")
 				[ -n "$headers" ] || build_tree="no headers listed: prepared from that source and config-$kver"
 			fi
 			case $src_origin in

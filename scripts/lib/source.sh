@@ -36,6 +36,11 @@ source_origin() {
 			esac
 			S_FILE=$(readlink -f "$SHF_SOURCE")
 			S_LABEL="operator file $(basename "$S_FILE")"
+			# The proof runs the source's Makefiles (sandboxed): only a
+			# file the operator vouches for gets that far.
+			[ -n "$S_SHA" ] || die "source $SHF_SOURCE: no sha256 given" \
+				"give the one you expect: --source-sha256 SUM (or SHF_SOURCE_SHA256=SUM)" \
+				"sha256sum prints it; nothing was extracted or built"
 		fi
 		return
 	fi
@@ -92,12 +97,16 @@ source_dropped() {
 			;;
 		*) S_KIND=tarball ;;
 		esac
+		# The system's own signed apt indexes may list the .deb too.
+		[ -n "$S_SHA" ] || [ "$S_KIND" != deb ] ||
+			S_SHA=$(apt-cache show "$pkg=$K_PKGVER" 2>/dev/null | awk '$1 == "SHA256:" { print $2; exit }')
 		if [ -z "$S_SHA" ] && [ -f "$f.sha256" ]; then S_SHA=$(cut -d' ' -f1 "$f.sha256"); fi
-		if [ -n "$S_SHA" ]; then
-			info "source: $f (sha256 to match: $S_SHA)"
-		else
-			info "source: $f (no sha256 known for it here: the proof step decides)"
+		if [ -z "$S_SHA" ]; then
+			warn "ignoring $f: no index here lists its sha256 and there is no $(basename "$f").sha256 next to it" \
+				"(a dropped source is built only when its checksum is known: sha256sum FILE >FILE.sha256)"
+			continue
 		fi
+		info "source: $f (sha256 to match: $S_SHA)"
 		return 0
 	done
 	return 1
@@ -149,10 +158,15 @@ source_prepare() {
 	[ -n "$top" ] || { rm -rf "$tmp"; die "$S_FILE is not a readable kernel source tarball"; }
 	local -a pats=()
 	for p in $paths; do pats+=("$top/$p"); done
-	if ! source_tar_to_stdout | tar -x -C "$tmp" --strip-components=1 "${pats[@]}"; then
+	# Owner and mode bits are not taken from the tarball (no setuid file,
+	# nothing writable by others), and the fixes' paths hold only files
+	# and folders: root patches and reads them.
+	if ! source_tar_to_stdout | tar -x --no-same-owner --no-same-permissions -C "$tmp" --strip-components=1 "${pats[@]}"; then
 		rm -rf "$tmp"
 		die "extracting ${pats[*]} from $S_FILE failed"
 	fi
+	p=$(find "$tmp" ! -type f ! -type d -print -quit)
+	[ -z "$p" ] || { rm -rf "$tmp"; die "$S_LABEL: ${p#"$tmp"/} is a link or special file, not a source file: refused"; }
 	printf '%s\n' "$S_LABEL" >"$tmp/.label"
 	printf '%s\n' "$paths" >"$tmp/.paths"
 	touch "$tmp/.extracted"
