@@ -124,12 +124,12 @@ coverage_key() {
 # coverage_up_to_date JOBFILE KEY MODE: true when JOBFILE holds a result
 # for KEY that answers MODE: a full result answers both modes; a plan-only
 # one answers a full run too when no fix applies (the full run would stop
-# at the plan as well). Errors are never kept.
+# at the plan as well). Errors, of the kernel or of a fix, are never kept.
 coverage_up_to_date() {
 	local file=$1 key=$2 mode=$3
 	[ -f "$file" ] || return 1
 	jq -e --arg k "$key" --arg m "$mode" '
-		.inputs_key == $k and .status != "error" and
+		.inputs_key == $k and .status != "error" and ([.fixes[] | select(.verdict == "error")] | length) == 0 and
 		(.mode == "full" or $m == "plan-only" or ([.fixes[] | select(.verdict == "applies")] | length) == 0)' \
 		"$file" >/dev/null 2>&1
 }
@@ -362,9 +362,23 @@ coverage_job() {
 			build_tree="no headers listed: prepared from the source and config-$kver"
 		fi
 	fi
+	# No headers anywhere and CONFIG_MODVERSIONS: a build tree prepared
+	# from source would have no symbol CRCs; say so instead of building.
+	local noheaders=''
+	if [ "$status" = ok ] && [ "$mode" = full ] && [ -z "$headers" ] &&
+		grep -qs '^CONFIG_MODVERSIONS=y' "$root/boot/config-$kver" "$root/usr/lib/modules/$kver/config"; then
+		file=$(sysroot_pool_path "$img" "$ver" "linux-headers-$kver" 2>>"$log") || file=linux-headers-$kver
+		noheaders="no linux-headers-$kver $ver in any signed index, nor in the pool (HTTP $(coverage_http "$base/$file") for $file); with CONFIG_MODVERSIONS=y a build tree prepared from source has no symbol CRCs"
+		build_tree="none: no headers served, and a prepared tree lacks CONFIG_MODVERSIONS' CRCs"
+	fi
 	# The whole pipeline, for each fix that applies.
 	if [ "$status" = ok ] && [ "$mode" = full ]; then
 		for id in $(jq -r '.[] | select(.verdict == "applies") | .id' <<<"$fixes"); do
+			if [ -n "$noheaders" ]; then
+				fixes=$(jq -c --arg id "$id" --arg r "$noheaders" \
+					'map(if .id == $id then . + {verdict: "headers-not-served", reason: $r} else . end)' <<<"$fixes")
+				continue
+			fi
 			if [ -z "$src_line" ]; then
 				t=$(now_s)
 				src_line=$(coverage_source "$img" "$ver" "$series" "$upstream" "$kver" "$cache/coverage/pool" 2>>"$log")
@@ -524,6 +538,7 @@ coverage_merge() {
 			proven: ($all | count(.verdict == "applies" and ((.changed_functions // []) | length) > 0)),
 			refused: ($all | count(.verdict == "refused")),
 			source_not_served: ($all | count(.verdict == "source-not-served")),
+			headers_not_served: ($all | count(.verdict == "headers-not-served")),
 			fixes: ([$ids[] as $id | {($id): ([$kernels[].fixes[] | select(.id == $id)] | {
 				affected: count(.plan_verdict == "applies" and .verdict != "fixed-in-source"),
 				plan_applies: count(.plan_verdict == "applies"),
@@ -533,13 +548,14 @@ coverage_merge() {
 				fixed_in_source: count(.verdict == "fixed-in-source"),
 				no_backport: count(.verdict == "no-backport"),
 				source_not_served: count(.verdict == "source-not-served"),
+				headers_not_served: count(.verdict == "headers-not-served"),
 				errors: count(.verdict == "error")})}] | add // {})},
 		   kernels: $kernels}
 		| .summary_line = (.summary as $s |
 			"\($s.images) images (" + ($s.flavours | to_entries | map("\(.value) \(.key)") | join(", ")) + "); affected: "
 			+ ($s.fixes | to_entries | map("\(.key) \(.value.affected)") | join(", "))
-			+ "; proven \($s.proven), refused \($s.refused), not served \($s.image_not_served + $s.modules_not_served + $s.source_not_served)"
-			+ " (image \($s.image_not_served), modules \($s.modules_not_served), source \($s.source_not_served))"
+			+ "; proven \($s.proven), refused \($s.refused), not served \($s.image_not_served + $s.modules_not_served + $s.source_not_served + $s.headers_not_served)"
+			+ " (image \($s.image_not_served), modules \($s.modules_not_served), source \($s.source_not_served), headers \($s.headers_not_served))"
 			+ "; builds pending \([$s.fixes[].pending] | add // 0) (plan only: \($s.plan_only) kernels)"
 			+ (if $s.not_run > 0 then "; not run \($s.not_run)" else "" end)
 			+ (if $s.stale > 0 then "; stale \($s.stale)" else "" end)
@@ -570,7 +586,7 @@ coverage_markdown() {
 		  "",
 		  "**Summary:** \($d.summary_line)",
 		  "",
-		  "A cell is the plan'"'"'s verdict (`applies (plan)`: config and version range match; a plan-only run reads no source) or the whole pipeline'"'"'s: **proven** (the source rebuilt Debian'"'"'s modules identically, the patch applied and changed exactly these functions), **refused** (what differed), `fixed-in-source`, `source-not-served`. `(pool)`: the image'"'"'s modules and config came by pool path, no signed index lists them. s: the job'"'"'s seconds.",
+		  "A cell is the plan'"'"'s verdict (`applies (plan)`: config and version range match; a plan-only run reads no source) or the whole pipeline'"'"'s: **proven** (the source rebuilt Debian'"'"'s modules identically, the patch applied and changed exactly these functions), **refused** (what differed), `fixed-in-source`, `source-not-served`, `headers-not-served` (CONFIG_MODVERSIONS needs the headers'"'"' symbol CRCs). `(pool)`: some of the kernel'"'"'s packages (config, modules, headers) came by pool path, no signed index lists them; `(pool, signed)`: its modules did, and their signatures verified. s: the job'"'"'s seconds.",
 		  "",
 		  "| kernel | suite | flavour | " + ($ids | join(" | ")) + " | s | source | build tree |",
 		  "|---|---|---|" + ($ids | map("---") | join("|")) + "|---:|---|---|",
