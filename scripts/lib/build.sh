@@ -114,26 +114,30 @@ kbuild() {
 	find "$tree/.kbuild-out/$rel" -maxdepth 1 -type f -name '*.ko' -exec cp {} "$tree/$rel/" \;
 }
 
-# build_tree NAME KEYDATA SETUP [OVERRIDE...]: copy the source, run the
-# SETUP function in the copy (patch, stamp), build FIX_BUILD_DIR (only
-# KBUILD_GOALS when set); print the folder. Cached under a name that
-# hashes every input.
+# build_tree NAME PATCHES [ARG...]: copy the source, apply the patch
+# series in folder PATCHES ('' for the pristine source) and stamp it, build
+# FIX_BUILD_DIR (only KBUILD_GOALS when set); print the folder. ARGs are
+# CONFIG_X=y|m (a test-only override) and KCFLAGS=... Cached under a name
+# that hashes every input.
 build_tree() {
-	local name=$1 keydata=$2 setup=$3 key dir tmp t0
-	shift 3
+	local name=$1 patches=$2 key dir tmp t0 arg override=''
+	shift 2
 	# One folder per (tree, fix, override): the stale-build sweep below
 	# must not remove a sibling that is still current.
-	local arg
 	name+=-${FIX_BUILD_DIR//\//_}
 	for arg in "$@"; do
-		case $arg in CONFIG_*) name+=-override; break ;; esac
+		case $arg in CONFIG_*) override+="${override:+ }$arg" ;; esac
 	done
-	local -a extra=()
+	[ -z "$override" ] || name+=-override
+	local -a extra=() series=()
 	[ $# -eq 0 ] || mapfile -t extra < <(override_args "$@")
+	[ -z "$patches" ] || series=("$patches"/*.patch)
 	# K_BUILD too: a headers package and a tree prepared from source build
 	# different strings (header paths) from the same source.
-	key=$(printf '%s\n' "$K_SRC" "$K_CC_TEXT" "$K_BUILD" "$FIX_BUILD_DIR" "$keydata" "${KBUILD_GOALS:-modules}" "$@" |
-		cat - "${BASH_SOURCE[0]}" | sha256sum | cut -c1-12)
+	key=$( { printf '%s\n' "$K_SRC" "$K_CC_TEXT" "$K_BUILD" "$FIX_BUILD_DIR" "${KBUILD_GOALS:-modules}" "$@"
+		# The stamp carries our version: patched builds only.
+		[ ${#series[@]} -eq 0 ] || { cat "${series[@]}"; printf '%s\n' "$SHF_VERSION"; }
+		cat "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-12)
 	dir=$K_WORK/build/$name-$key
 	if [ -f "$dir/.built" ]; then
 		info "$name: cached ($dir)"
@@ -145,7 +149,10 @@ build_tree() {
 	_build_tmp=$tmp
 	trap 'rm -rf "$_build_tmp"' EXIT
 	(cd "$K_SRC" && find . -mindepth 1 -maxdepth 1 ! -name '.*' -exec cp -a {} "$tmp/" \;)
-	(cd "$tmp" && "$setup") || die "$name: preparing the source failed"
+	if [ ${#series[@]} -gt 0 ]; then
+		(cd "$tmp" && apply_series "${series[@]}") || die "$name: preparing the source failed"
+		stamp "$override" >>"$tmp/$FIX_STAMP_FILE"
+	fi
 	t0=$(now_s)
 	local what=$FIX_BUILD_DIR
 	[ -z "${KBUILD_GOALS:-}" ] || what+=": ${KBUILD_GOALS%% *} and its $(($(wc -w <<<"$KBUILD_GOALS") - 1)) object(s)"
@@ -163,13 +170,11 @@ build_tree() {
 	printf '%s\n' "$dir"
 }
 
-no_setup() { :; }
-
-# setup_patched (run in the copied tree): apply the series' patches, all or
-# none (each is dry-run first, no fuzz accepted), then stamp.
-setup_patched() {
+# apply_series PATCH... (in the copied tree): all or none, each dry-run
+# first, no fuzz accepted.
+apply_series() {
 	local p
-	for p in "${PATCHES[@]}"; do
+	for p in "$@"; do
 		patch -p1 -F0 --dry-run -s <"$p" >/dev/null 2>&1 || {
 			patch -p1 -F0 --dry-run <"$p" >&2 || true
 			printf 'storage-hotfix: error: %s does not apply to this source\n' "$(basename "$p")" >&2
@@ -177,24 +182,15 @@ setup_patched() {
 		}
 		patch -p1 -F0 -s <"$p" || return 1
 	done
-	stamp >>"$FIX_STAMP_FILE"
 }
 
-# stamp: the module says what it is (modinfo hotfix: ...).
+# stamp OVERRIDE: the module says what it is (modinfo hotfix: ...), and
+# a test-only config override when there is one.
 stamp() {
 	local what="$FIX_ID upstream=${FIX_UPSTREAM// /,} storage-hotfix=$SHF_VERSION"
-	[ -z "${OVERRIDE:-}" ] || what+=" TEST-ONLY-config-override=${OVERRIDE// /,}"
+	[ -z "$1" ] || what+=" TEST-ONLY-config-override=${1// /,}"
 	printf '\n/* Added by storage-hotfix: identifies this patched module. */\n'
 	printf 'MODULE_INFO(hotfix, "%s");\n' "$what"
-}
-
-# module_plain FILE OUT: the module as plain ELF (Debian ships .ko.xz).
-module_plain() {
-	case $1 in
-	*.xz) xz -dc "$1" >"$2" ;;
-	*.zst) zstd -dcq "$1" >"$2" ;;
-	*) cp "$1" "$2" ;;
-	esac
 }
 
 # prove_tree DIR: compare every module built in DIR/FIX_BUILD_DIR with the
@@ -205,7 +201,7 @@ prove_tree() {
 	tmpd=$(mktemp -d)
 	for ko in "$dir/$FIX_BUILD_DIR"/*.ko; do
 		name=$(basename "$ko" .ko)
-		if ! inst=$(kernel_installed_module "$FIX_BUILD_DIR" "$name"); then
+		if ! inst=$(module_find "$K_MODDIR" "$name" "$FIX_BUILD_DIR"); then
 			missing+=("$name")
 			continue
 		fi

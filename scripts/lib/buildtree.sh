@@ -7,12 +7,13 @@
 # installed modules' own export tables) so our modules get their
 # dependencies and no modpost warnings.
 
-# buildtree_prepare: set K_BUILD, preparing it when the kernel has none.
+# buildtree_prepare KIND FILE LABEL: set K_BUILD, preparing it from the
+# source (source_origin's S_KIND, S_FILE, S_LABEL) when the kernel has none.
 buildtree_prepare() {
 	[ -n "$K_BUILD" ] && return 0
-	local key out tmp full lv release t0
-	[ "$S_KIND" != tree ] || die "a prepared build tree needs a source tarball, not a folder"
-	key=$(printf '%s\n' "$(sha256_of "$S_FILE")" "$(sha256_of "$K_CONFIG")" "$K_CC_TEXT" |
+	local kind=$1 file=$2 label=$3 key out tmp full lv release t0
+	[ "$kind" != tree ] || die "a prepared build tree needs a source tarball, not a folder"
+	key=$(printf '%s\n' "$(sha256_of "$file")" "$(sha256_of "$K_CONFIG")" "$K_CC_TEXT" |
 		cat - "${BASH_SOURCE[0]}" | sha256sum | cut -c1-12)
 	out=$SHF_CACHE/buildtree/$K_KVER-$key
 	if [ -f "$out/.prepared" ]; then
@@ -20,11 +21,11 @@ buildtree_prepare() {
 		info "build tree: $out (prepared earlier)"
 		return 0
 	fi
-	full=$(buildtree_full_source) || exit 1
+	full=$(buildtree_full_source "$kind" "$file" "$label") || exit 1
 	lv=${K_KVER#"$K_UPSTREAM"}
 	[ "$lv" != "$K_KVER" ] || die "cannot split $K_KVER into $K_UPSTREAM and a local version"
 	t0=$(now_s)
-	step "build tree: $K_KVER has no headers package; preparing one from $S_LABEL and $(basename "$K_CONFIG") (about a minute)"
+	step "build tree: $K_KVER has no headers package; preparing one from $label and $(basename "$K_CONFIG") (about a minute)"
 	# Prepared in place: the O= folder records its own path in its Makefile,
 	# so it cannot be renamed; .prepared marks it complete, and an
 	# incomplete one is removed on failure (and before a new attempt).
@@ -60,22 +61,23 @@ buildtree_prepare() {
 	K_BUILD=$out
 }
 
-# buildtree_full_source: the whole source tree, extracted once per tarball.
+# buildtree_full_source KIND FILE LABEL: the whole source tree, extracted
+# once per tarball.
 buildtree_full_source() {
-	local dir tmp
-	dir=$SHF_CACHE/tree/$(sha256_of "$S_FILE" | cut -c1-16)
+	local kind=$1 file=$2 label=$3 dir tmp
+	dir=$SHF_CACHE/tree/$(sha256_of "$file" | cut -c1-16)
 	if [ -f "$dir/.extracted" ]; then
 		# The sandboxed build user reads it (mktemp made it 0700).
 		chmod 0755 "$dir"
 		printf '%s\n' "$dir"
 		return 0
 	fi
-	step "build tree: extracting the full source of $S_LABEL"
+	step "build tree: extracting the full source of $label"
 	mkdir -p "$SHF_CACHE/tree"
 	tmp=$(mktemp -d "$SHF_CACHE/tree/.x.XXXXXX")
-	if ! source_tar_to_stdout | tar -x --no-same-owner --no-same-permissions -C "$tmp" --strip-components=1; then
+	if ! source_tar_to_stdout "$kind" "$file" | tar -x --no-same-owner --no-same-permissions -C "$tmp" --strip-components=1; then
 		rm -rf "$tmp"
-		die "extracting $S_FILE failed"
+		die "extracting $file failed"
 	fi
 	touch "$tmp/.extracted"
 	chmod 0755 "$tmp"
@@ -99,8 +101,7 @@ buildtree_symvers() {
 	rm -f "$vmlinux"
 	# The modules the distro's modules of the fixes' folders depend on.
 	for dep in $(buildtree_deps); do
-		ko=$(find "$K_MODDIR/kernel" -name "$dep.ko" -o -name "$dep.ko.xz" -o -name "$dep.ko.zst" | head -n 1)
-		[ -n "$ko" ] || continue
+		ko=$(module_find "$K_MODDIR" "$dep") || continue
 		rel=${ko#"$K_MODDIR/kernel/"}
 		rel=${rel%%.ko*}
 		module_plain "$ko" "$K_WORK/.symvers.ko"

@@ -79,6 +79,45 @@ coverage_kernels() {
 		END { flush() }' | sort -t$'\t' -k1,1V -k2,2n | awk -F'\t' -v OFS='\t' '{ print $3, $1, $5, $4, $6 }'
 }
 
+# coverage_kernel_lines INDEX BUILT FLAVOUR: the channel's metapackage for
+# every kernel metapackage of FLAVOUR in each suite, one TSV line each:
+# SUITE OURS KVER VERSION FOLLOWS FOLLOWS_VERSION. A suite may carry more
+# than one line of kernels (bookworm-security: linux-image-amd64 follows
+# 6.1, linux-image-6.12-amd64 follows 6.12): ours mirrors each one's name
+# (storage-hotfix-modules-amd64, storage-hotfix-modules-6.12-amd64) and
+# depends on the newest built kernel of that suite, flavour and upstream
+# series, so it never moves a host to another series. BUILT: lines SUITE
+# KVER VERSION FLAVOUR. A line with no built kernel is left out.
+coverage_kernel_lines() {
+	local index=$1 built=$2 flavour=$3
+	awk -F'\t' -v OFS='\t' -v f="$flavour" '
+		NR == FNR {
+			if ($4 == f) { split($3, v, /[.-]/); k = $1 SUBSEP v[1] "." v[2]
+				if (!(k in best) || vgt($3, bver[k])) { best[k] = $2; bver[k] = $3 } }
+			next
+		}
+		$2 ~ ("^linux-image-([0-9]+[.][0-9]+-)?" f "$") && match($6, /linux-image-[0-9]+[.][0-9]+/) {
+			m = $1 SUBSEP $2
+			if (!(m in mver) || vgt($3, mver[m])) { mver[m] = $3; mser[m] = substr($6, RSTART + 12, RLENGTH - 12) }
+		}
+		END {
+			for (m in mver) {
+				split(m, sm, SUBSEP); k = sm[1] SUBSEP mser[m]
+				if (!(k in best)) continue
+				ours = sm[2]; sub(/^linux-image-/, "storage-hotfix-modules-", ours)
+				print sm[1], ours, best[k], bver[k], sm[2], mver[m]
+			}
+		}
+		# vgt A B: version A is newer than B, numeric runs compared as
+		# numbers ("~" is not ordered first: one suite does not list
+		# 6.12.117-1 and 6.12.117-1~deb12u1 of the same line).
+		function vgt(a, b,   x, y, n, i) {
+			n = split(a, x, /[^0-9]+/); split(b, y, /[^0-9]+/)
+			for (i = 1; i <= n; i++) if (x[i] + 0 != y[i] + 0) return x[i] + 0 > y[i] + 0
+			return 0
+		}' "$built" "$index" | LC_ALL=C sort
+}
+
 # coverage_inputs INDEX KVER VERSION IMAGE SERIES: what a kernel's job reads
 # from the archive, sorted, one line each: "PACKAGE VERSION SHA256" for the
 # image and its twin, the packages named after KVER (headers, split image
@@ -648,11 +687,7 @@ coverage_bytes() {
 coverage_module_signed() {
 	local ko=$1 cert=$2 tmp size siglen rc=0
 	tmp=$(mktemp -d)
-	case $ko in
-	*.xz) xz -dc "$ko" >"$tmp/m" ;;
-	*.zst) zstd -dcq "$ko" >"$tmp/m" ;;
-	*) cp "$ko" "$tmp/m" ;;
-	esac
+	module_plain "$ko" "$tmp/m"
 	# ... PKCS#7 | struct module_signature (12 bytes, sig_len last, big
 	# endian) | "~Module signature appended~\n" (28 bytes)
 	if [ "$(tail -c 28 "$tmp/m")" != "~Module signature appended~" ] || [ "$(stat -c %s "$tmp/m")" -lt 40 ]; then

@@ -82,6 +82,36 @@ fix_source_state() {
 	if [ -n "$vuln" ]; then echo "vulnerable: $vuln"; else echo "fixed: $fixed"; fi
 }
 
+# fix_plan STATE [forced]: the plan's verdict for the loaded fix (FIX_*)
+# on the resolved kernel (K_*), printed as VERDICT<TAB>REASON. STATE is
+# what fix_source_state said of the kernel's source ('' when it was not
+# read); "forced" skips the config check (a test-only override). Verdicts:
+# not-configured, out-of-range, fixed-in-source, refused (the source
+# cannot be read), fixed-upstream (source not read, FIX_FIXED_IN says so),
+# applies. The one decision hotfix-build and dkms-plan share.
+fix_plan() {
+	local state=$1 why hint
+	if [ "${2:-}" != forced ]; then
+		why=$(plan_config)
+		[ -z "$why" ] || { printf 'not-configured\t%s\n' "$why"; return 0; }
+	fi
+	ver_ge "$K_UPSTREAM" "$FIX_INTRODUCED" ||
+		{ printf 'out-of-range\tthe bug came in %s; %s predates it\n' "$FIX_INTRODUCED" "$K_UPSTREAM"; return 0; }
+	hint=$(fixed_hint)
+	case $state in
+	fixed:*) printf 'fixed-in-source\t%s%s\n' "${state#fixed: }" "${hint:+ ($hint)}" ;;
+	unknown:*) printf 'refused\tcannot tell whether the source is vulnerable: %s\n' "${state#unknown: }" ;;
+	vulnerable:*) printf 'applies\tvulnerable source: %s\n' "${state#vulnerable: }" ;;
+	*)
+		if [ -n "$hint" ]; then
+			printf 'fixed-upstream\t%s (source not read)\n' "$hint"
+		else
+			printf 'applies\tconfig and version match; source not read\n'
+		fi
+		;;
+	esac
+}
+
 # plan_config: '' when FIX_CONFIG holds for the kernel (K_CONFIG), else the
 # reason it does not. Shared by hotfix-build and dkms-plan.
 plan_config() {

@@ -62,15 +62,6 @@ config_value() {
 	sed -n "s/^$1=//p" "$K_CONFIG" | sed 's/^"\(.*\)"$/\1/' | head -n 1
 }
 
-# kernel_installed_module REL NAME: path of the distro's module, any compression.
-kernel_installed_module() {
-	local f
-	for f in "$K_MODDIR/kernel/$1/$2.ko" "$K_MODDIR/kernel/$1/$2.ko.xz" "$K_MODDIR/kernel/$1/$2.ko.zst"; do
-		[ -f "$f" ] && { printf '%s\n' "$f"; return 0; }
-	done
-	return 1
-}
-
 # kernel_compiler: decide how to run the kernel's compiler; sets K_CHROOT
 # ('' = native). Dies with what to install when nothing has it.
 kernel_compiler() {

@@ -112,16 +112,17 @@ source_dropped() {
 	return 1
 }
 
-# source_tar_to_stdout: the source tarball's bytes, whatever it came in.
+# source_tar_to_stdout KIND FILE: the source tarball's bytes, whatever
+# it came in (KIND and FILE as source_origin sets S_KIND and S_FILE).
 source_tar_to_stdout() {
-	case $S_KIND in
-	deb) dpkg-deb --fsys-tarfile "$S_FILE" | tar -xOf - --wildcards '*/linux-source-*.tar.xz' | xz -dc -T0 ;;
+	case $1 in
+	deb) dpkg-deb --fsys-tarfile "$2" | tar -xOf - --wildcards '*/linux-source-*.tar.xz' | xz -dc -T0 ;;
 	orig | tarball)
-		case $S_FILE in
-		*.xz) xz -dc -T0 "$S_FILE" ;;
-		*.gz) gzip -dc "$S_FILE" ;;
-		*.bz2) bzip2 -dc "$S_FILE" ;;
-		*) cat "$S_FILE" ;;
+		case $2 in
+		*.xz) xz -dc -T0 "$2" ;;
+		*.gz) gzip -dc "$2" ;;
+		*.bz2) bzip2 -dc "$2" ;;
+		*) cat "$2" ;;
 		esac
 		;;
 	esac
@@ -154,14 +155,14 @@ source_prepare() {
 	step "source: extracting $(echo "$paths" | wc -w) paths from $S_LABEL"
 	mkdir -p "$SHF_CACHE/src"
 	tmp=$(mktemp -d "$SHF_CACHE/src/.x.XXXXXX")
-	top=$(source_tar_to_stdout 2>/dev/null | tar -tf - 2>/dev/null | head -n 1 | cut -d/ -f1 || true)
+	top=$(source_tar_to_stdout "$S_KIND" "$S_FILE" 2>/dev/null | tar -tf - 2>/dev/null | head -n 1 | cut -d/ -f1 || true)
 	[ -n "$top" ] || { rm -rf "$tmp"; die "$S_FILE is not a readable kernel source tarball"; }
 	local -a pats=()
 	for p in $paths; do pats+=("$top/$p"); done
 	# Owner and mode bits are not taken from the tarball (no setuid file,
 	# nothing writable by others), and the fixes' paths hold only files
 	# and folders: root patches and reads them.
-	if ! source_tar_to_stdout | tar -x --no-same-owner --no-same-permissions -C "$tmp" --strip-components=1 "${pats[@]}"; then
+	if ! source_tar_to_stdout "$S_KIND" "$S_FILE" | tar -x --no-same-owner --no-same-permissions -C "$tmp" --strip-components=1 "${pats[@]}"; then
 		rm -rf "$tmp"
 		die "extracting ${pats[*]} from $S_FILE failed"
 	fi
