@@ -1,10 +1,8 @@
 # shellcheck shell=bash
 # Build chroots: a kernel is rebuilt with the compiler it was built with;
 # when the host lacks it, a debootstrap'ed chroot of the kernel's Debian
-# release provides it. Commands run in a private mount namespace with the
-# cache and work folders bind-mounted at the same paths, so nothing needs
-# translating and nothing stays mounted when they end. Needs archive.sh
-# (the mirror).
+# release provides it. Builds run in it through sandbox.sh; chroot_run
+# here only maintains it (apt-get as root). Needs archive.sh (the mirror).
 
 SHF_CHROOTS=${SHF_CHROOTS:-$SHF_CACHE/chroot}
 
@@ -62,30 +60,16 @@ chroot_with() {
 	return 0
 }
 
-# chroot_run DIR CMD...: run CMD inside chroot DIR (from its /: give
-# absolute paths); DIR '' runs it on the host. SHF_BIND="FROM=TO ..."
-# also binds each folder FROM at TO, in order (for builds that must see
-# the distro's own build path).
+# chroot_run DIR CMD...: run CMD as root inside chroot DIR (from its /:
+# give absolute paths), with /proc, in a private mount namespace so that
+# nothing stays mounted when it ends.
 chroot_run() {
-	local dir=$1
-	shift
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	unshare --mount --propagation private /bin/bash -c '
 		set -e
-		dir=$1; shift
-		if [ -n "$dir" ]; then
-			for p in "$SHF_CACHE" "$SHF_WORK"; do
-				mkdir -p "$dir$p"
-				mount --rbind "$p" "$dir$p"
-			done
-			mount -t proc proc "$dir/proc"
-		fi
-		for b in ${SHF_BIND:-}; do
-			mkdir -p "$dir${b#*=}"
-			mount --bind "${b%%=*}" "$dir${b#*=}"
-		done
-		if [ -n "$dir" ]; then exec chroot "$dir" "$@"; else exec "$@"; fi
-	' chroot_run "$dir" "$@"
+		mount -t proc proc "$1/proc"
+		exec chroot "$@"
+	' chroot_run "$@"
 }
 
 # chroot_complete DIR PKGS: install packages a newer list added since the
