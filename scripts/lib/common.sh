@@ -9,6 +9,9 @@ SHF_TOP=${SHF_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SHF_CACHE=${SHF_CACHE:-/var/cache/storage-hotfix}
 # Build trees and reports, one folder per kernel release.
 SHF_WORK=${SHF_WORK:-/var/lib/storage-hotfix}
+# The channel's module-signing and archive keys (never in the repository;
+# the build sandbox hides them).
+SHF_KEYS=${SHF_KEYS:-/var/lib/storage-hotfix/keys}
 SHF_VERSION=$(cat "$SHF_TOP/VERSION")
 SHF_JOBS=${SHF_JOBS:-$(nproc)}
 export SHF_TOP SHF_CACHE SHF_WORK

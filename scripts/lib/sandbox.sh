@@ -73,7 +73,7 @@ sandbox_run() {
 			env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/nonexistent TMPDIR=/tmp LC_ALL=C)
 		if [ -n "$root" ]; then exec chroot "$root" "${drop[@]}" "$@"; fi
 		exec "${drop[@]}" "$@"
-	' sandbox "$root" "$binds" "$SHF_BUILD_UID" "$SHF_BUILD_GID" "$SHF_CACHE" "$SHF_WORK" "${SHF_KEYS:-/var/lib/storage-hotfix/keys}" "$@" || rc=$?
+	' sandbox "$root" "$binds" "$SHF_BUILD_UID" "$SHF_BUILD_GID" "$SHF_CACHE" "$SHF_WORK" "$SHF_KEYS" "$@" || rc=$?
 	for b in $binds; do
 		case $b in rw:*) b=${b#rw:}; chown -R -h 0:0 "${b%%=*}" ;; esac
 	done
