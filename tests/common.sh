@@ -57,6 +57,19 @@ check_stamp() {
 	done < <(jq -r '.fixes[] | select(.module_path) | "\(.id) \(.module_path) \(.pristine_module_path)"' "$1")
 }
 
+# recompiled REPORT: per fix, the objects its patched build compiled (it
+# starts from the pristine build: only what the patch touched, and the
+# module's .mod.o).
+recompiled() {
+	local id mod d
+	while read -r id mod; do
+		d=${mod%/*}
+		while [ "$d" != / ] && [ ! -f "$d/build.log" ]; do d=${d%/*}; done
+		[ -f "$d/build.log" ] || { echo "$mod: no build.log above it" >&2; return 1; }
+		echo "$id recompiled: $(sed -n 's|^ *CC \[M\] *.*/||p' "$d/build.log" | sort | paste -sd' ')"
+	done < <(jq -r '.fixes[] | select(.module_path) | "\(.id) \(.module_path)"' "$1")
+}
+
 # repro KVER STOCK_BOOTS ITERATIONS [--test-override]: build our nvme-loop
 # with the pipeline, then run the lab reproducer: every stock boot must
 # crash with the known signature, ours must pass every reset.

@@ -50,7 +50,7 @@ distro_file_prefix() {
 # as external modules against the kernel's build tree. __FILE__ strings
 # (WARN_ON, BUG) are mapped to the in-tree path the distro's build used.
 kbuild() {
-	local tree=$1 rel=$2 log=$3 kv cflags src prefix binds p full
+	local tree=$1 rel=$2 log=$3 kv cflags src prefix binds p full canon
 	shift 3
 	# Where the distro built from an absolute folder and its strings keep
 	# it (Debian 6.18: __builtin_FILE() users are not prefix-mapped), build
@@ -58,11 +58,16 @@ kbuild() {
 	# there; with a prepared build tree the full source is, with our
 	# copies of the fix's paths bound over it.
 	prefix=$(distro_file_prefix "$rel")
-	src=${prefix:-$tree/}
+	# The copy is built at one path per kernel, whatever its folder: the
+	# command lines kbuild records then hold for a copy of it, and a
+	# patched build made from the pristine one recompiles only what the
+	# patch touched.
+	canon=$K_WORK/build/.tree
+	src=${prefix:-$canon/}
 	src=${src%/}
 	# What the sandboxed build sees: the copy it builds in (its only
 	# writable folder), the kernel's build tree and sysroot read-only.
-	binds="rw:$tree=$tree"
+	binds="rw:$tree=$canon"
 	[ -z "$K_ROOT" ] || [ "$K_ROOT" = / ] || binds+=" ro:$K_ROOT=$K_ROOT"
 	if [ -f "$K_BUILD/.fullsource" ]; then
 		full=$(cat "$K_BUILD/.fullsource")
@@ -105,7 +110,7 @@ kbuild() {
 	# KBUILD_GOALS: single targets (objects, a .mod) instead of modules.
 	local -a goals
 	read -r -a goals <<<"${KBUILD_GOALS:-modules}"
-	local -a cmd=(make -C "$K_BUILD" "M=$src/$rel" "MO=$tree/.kbuild-out/$rel" "-j$SHF_JOBS" "CC=$K_CC" "KCFLAGS=$cflags" "${vars[@]}" "${goals[@]}")
+	local -a cmd=(make -C "$K_BUILD" "M=$src/$rel" "MO=$canon/.kbuild-out/$rel" "-j$SHF_JOBS" "CC=$K_CC" "KCFLAGS=$cflags" "${vars[@]}" "${goals[@]}")
 	mkdir -p "$tree/.kbuild-out/$rel"
 	run_logged "$log" sandbox_run "$K_CHROOT" "$binds" "${cmd[@]}" || return 1
 	# Root reads what the build wrote: a link could point it anywhere, so
@@ -114,14 +119,17 @@ kbuild() {
 	find "$tree/.kbuild-out/$rel" -maxdepth 1 -type f -name '*.ko' -exec cp {} "$tree/$rel/" \;
 }
 
-# build_tree NAME PATCHES [ARG...]: copy the source, apply the patch
+# build_tree NAME PATCHES BASE [ARG...]: copy the source, apply the patch
 # series in folder PATCHES ('' for the pristine source) and stamp it, build
 # FIX_BUILD_DIR (only KBUILD_GOALS when set); print the folder. ARGs are
-# CONFIG_X=y|m (a test-only override) and KCFLAGS=... Cached under a name
-# that hashes every input.
+# CONFIG_X=y|m (a test-only override) and KCFLAGS=... BASE ('' for none):
+# a pristine build_tree of the same ARGs and goals to copy instead of the
+# source, objects and all, so make recompiles only what the patch changed.
+# Cached under a name that hashes every input (not BASE: the result is
+# the same).
 build_tree() {
-	local name=$1 patches=$2 key dir tmp t0 arg override=''
-	shift 2
+	local name=$1 patches=$2 base=$3 key dir tmp t0 arg override=''
+	shift 3
 	# One folder per (tree, fix, override): the stale-build sweep below
 	# must not remove a sibling that is still current.
 	name+=-${FIX_BUILD_DIR//\//_}
@@ -148,7 +156,13 @@ build_tree() {
 	tmp=$(mktemp -d "$K_WORK/build/.$name.XXXXXX")
 	_build_tmp=$tmp
 	trap 'rm -rf "$_build_tmp"' EXIT
-	(cd "$K_SRC" && find . -mindepth 1 -maxdepth 1 ! -name '.*' -exec cp -a {} "$tmp/" \;)
+	if [ -n "$base" ] && [ -f "$base/.built" ]; then
+		# Times kept: make judges what is out of date by them.
+		cp -a "$base/." "$tmp/"
+		rm -f "$tmp/.built" "$tmp/build.log" "$tmp/proof.json"
+	else
+		(cd "$K_SRC" && find . -mindepth 1 -maxdepth 1 ! -name '.*' -exec cp -a {} "$tmp/" \;)
+	fi
 	if [ ${#series[@]} -gt 0 ]; then
 		(cd "$tmp" && apply_series "${series[@]}") || die "$name: preparing the source failed"
 		stamp "$override" >>"$tmp/$FIX_STAMP_FILE"
