@@ -71,8 +71,20 @@ sandbox_run() {
 		umount -l /run/stage 2>/dev/null || true
 		drop=(setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all --
 			env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/nonexistent TMPDIR=/tmp LC_ALL=C)
-		if [ -n "$root" ]; then exec chroot "$root" "${drop[@]}" "$@"; fi
-		exec "${drop[@]}" "$@"
+		[ -z "$root" ] || drop=(chroot "$root" "${drop[@]}")
+		# This shell stays the init of the pid namespace: an init gets only
+		# the signals it handles, so a command run by exec here (make) would
+		# outlive a TERM (the re-raise of its handler is dropped), keep
+		# running and keep open files of the caller (a lock). This shell
+		# passes TERM on; when it exits, the kernel kills all that is left
+		# in the namespace.
+		"${drop[@]}" "$@" &
+		child=$!
+		trap "kill -TERM $child 2>/dev/null" TERM INT HUP
+		rc=0
+		wait "$child" || rc=$?
+		while kill -0 "$child" 2>/dev/null; do rc=0; wait "$child" || rc=$?; done
+		exit "$rc"
 	' sandbox "$root" "$binds" "$SHF_BUILD_UID" "$SHF_BUILD_GID" "$SHF_CACHE" "$SHF_WORK" "$SHF_KEYS" "$@" || rc=$?
 	for b in $binds; do
 		case $b in rw:*) b=${b#rw:}; chown -R -h 0:0 "${b%%=*}" ;; esac
