@@ -61,17 +61,20 @@ dkms_source_deb() {
 		archive_fetch "linux-source-$(ver_series "$v")" "$v"' dkms_source_deb "$1"
 }
 
-# dkms_channel DIR [SUITES]: the hotfix channel in DIR/channel/apt: this
-# tree's .debs (scripts/build-packages deb: storage-hotfix-dkms and the CLI
-# storage-hotfix), published by scripts/publish-channel for clients that
-# see DIR at /lab/share, signed with the archive key of $SHF_KEYS (made on
-# first use; its secret stays out of the share); with SUITES
-# (scripts/build-prebuilt's suites.tsv) the prebuilt packages too, each
-# in its Debian suite, the .debs in every one. DIR/hotfix.list: the apt
-# lines publish-channel printed.
+# dkms_channel DIR [SUITES [NAME]]: the hotfix channel in DIR/NAME/apt
+# (NAME: channel): this tree's .debs (scripts/build-packages deb:
+# storage-hotfix-dkms and the CLI storage-hotfix), published by
+# scripts/publish-channel for clients that see DIR at /lab/share, signed
+# with the archive key of $SHF_KEYS (made on first use; its secret stays
+# out of the share); with SUITES (scripts/build-prebuilt's suites.tsv) the
+# prebuilt packages too, each in its Debian suite, the .debs in every one.
+# DIR/hotfix.list (DIR/NAME.list for another NAME): the apt lines
+# publish-channel printed.
 dkms_channel() {
-	local dir=$1 suites=${2:-} work
+	local dir=$1 suites=${2:-} name=${3:-channel} list work
 	local -a opt=()
+	list=$dir/$name.list
+	[ "$name" != channel ] || list=$dir/hotfix.list
 	[ -z "$suites" ] || opt=(--suites "$suites")
 	work=$(mktemp -d)
 	if ! "$SHF_TOP/scripts/build-packages" deb "$work/dist" >"$work/build.log" 2>&1; then
@@ -79,17 +82,17 @@ dkms_channel() {
 		rm -rf "$work"
 		return 1
 	fi
-	if ! "$SHF_TOP/scripts/publish-channel" --out "$work/channel" --url file:///lab/share/channel "${opt[@]}" \
+	if ! "$SHF_TOP/scripts/publish-channel" --out "$work/channel" --url "file:///lab/share/$name" "${opt[@]}" \
 		"$work"/dist/deb/storage-hotfix-dkms_*.deb "$work"/dist/deb/storage-hotfix_*.deb >"$work/publish.out" 2>"$work/publish.err"; then
 		cat "$work/publish.err" >&2
 		rm -rf "$work"
 		return 1
 	fi
-	grep '^deb ' "$work/publish.out" >"$dir/hotfix.list"
-	mkdir -p "$dir/channel"
-	cp -a "$work/channel/apt" "$dir/channel/apt"
+	grep '^deb ' "$work/publish.out" >"$list"
+	mkdir -p "$dir/$name"
+	cp -a "$work/channel/apt" "$dir/$name/apt"
 	rm -rf "$work"
-	[ -s "$dir/hotfix.list" ] || { echo "publish-channel printed no apt line" >&2; return 1; }
+	[ -s "$list" ] || { echo "publish-channel printed no apt line" >&2; return 1; }
 }
 
 # dkms_share DIR KVER...: the folder the package cases see at /lab/share:
@@ -121,7 +124,7 @@ dkms_share() {
 #                nvmet-auth/001 (run unchanged)
 # Prints the prebuilt packages it published.
 prebuilt_share() {
-	local dir=$1 kver=$2 pb cert
+	local dir=$1 kver=$2 pb
 	pb=$(mktemp -d)
 	if ! "$SHF_TOP/scripts/build-prebuilt" --out "$pb/out" "$kver" >"$pb/build.log" 2>&1; then
 		cat "$pb/build.log" >&2
@@ -136,14 +139,64 @@ prebuilt_share() {
 	fi
 	dkms_channel "$dir" "$pb/out/suites.tsv" || { rm -rf "$pb"; return 1; }
 	sed "s|$pb/out/||" "$pb/out/suites.tsv"
+	rm -rf "$pb"
+	share_cases "$dir" dkms/lib nvmet-auth/001
+	share_signer "$dir"
+}
+
+# upgrade_share DIR KVER SECOND: the share of tests/cases/prebuilt/002:
+# two hotfix channels, as the channel is before and after it builds the
+# newer kernel SECOND (one module-signing and archive key, $SHF_KEYS):
+#   channel1/apt, channel1.list  scripts/build-prebuilt KVER, published
+#   channel2/apt, channel2.list  scripts/build-prebuilt KVER SECOND
+#   expect/      the signer (share_signer)
+#   cases/       tests/cases/dkms/lib and nvme-loop/001 (run unchanged)
+# Prints the second channel's suites.tsv.
+upgrade_share() {
+	local dir=$1 k1=$2 k2=$3 pb n k
+	pb=$(mktemp -d)
+	for n in 1 2; do
+		if [ "$n" = 1 ]; then set -- "$k1"; else set -- "$k1" "$k2"; fi
+		if ! "$SHF_TOP/scripts/build-prebuilt" --out "$pb/out$n" "$@" >"$pb/build$n.log" 2>&1; then
+			cat "$pb/build$n.log" >&2
+			rm -rf "$pb"
+			return 1
+		fi
+		for k in "$@"; do
+			compgen -G "$pb/out$n/storage-hotfix-modules-${k}_*.deb" >/dev/null && continue
+			cat "$pb/build$n.log" >&2
+			echo "scripts/build-prebuilt made no storage-hotfix-modules-$k" >&2
+			rm -rf "$pb"
+			return 1
+		done
+		dkms_channel "$dir" "$pb/out$n/suites.tsv" "channel$n" || { rm -rf "$pb"; return 1; }
+	done
+	sed "s|$pb/out2/||" "$pb/out2/suites.tsv"
+	rm -rf "$pb"
+	share_cases "$dir" dkms/lib nvme-loop/001
+	share_signer "$dir"
+}
+
+# share_cases DIR CASE...: tests/cases/CASE at DIR/cases/CASE.
+share_cases() {
+	local dir=$1 c
+	shift
+	for c in "$@"; do
+		mkdir -p "$dir/cases/${c%/*}"
+		cp "$SHF_TOP/tests/cases/$c" "$dir/cases/$c"
+	done
+}
+
+# share_signer DIR: what modinfo must say of a module signed with the
+# channel's module-signing key, the certificate's CN and serial, in
+# DIR/expect/signer and DIR/expect/sig_key.
+share_signer() {
+	local dir=$1 cert
 	cert=${SHF_SIGN_CERT:-${SHF_KEYS:-/var/lib/storage-hotfix/keys}/module-signing.der}
-	mkdir -p "$dir/expect" "$dir/cases/dkms" "$dir/cases/nvmet-auth"
+	mkdir -p "$dir/expect"
 	openssl x509 -inform der -in "$cert" -noout -subject -nameopt RFC2253,sep_multiline |
 		sed -n 's/^ *CN=//p' >"$dir/expect/signer"
 	openssl x509 -inform der -in "$cert" -noout -serial | sed 's/^serial=//' >"$dir/expect/sig_key"
-	cp "$SHF_TOP/tests/cases/dkms/lib" "$dir/cases/dkms/lib"
-	cp "$SHF_TOP/tests/cases/nvmet-auth/001" "$dir/cases/nvmet-auth/001"
-	rm -rf "$pb"
 	if [ ! -s "$dir/expect/signer" ] || [ ! -s "$dir/expect/sig_key" ]; then
 		echo "cannot read the signer of $cert" >&2
 		return 1
