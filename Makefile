@@ -5,7 +5,9 @@
 #   make deb | rpm          packages in dist/deb, dist/rpm (storage-hotfix-dkms, storage-hotfix)
 #   make prebuilt [KVERS=...]  per-kernel packages of proven, signed modules, their
 #                           flavour metapackages and the signing cert, in dist/prebuilt
-#                           (default: the pinned kernels; keys in $SHF_KEYS)
+#                           (default: the pinned kernels; keys in $SHF_KEYS;
+#                           FROM_COVERAGE=1: every kernel make coverage proved,
+#                           packaged from what it kept, nothing built again)
 #   make channel            all of them published into the hotfix channel, dist/channel,
 #                           one apt suite per Debian suite (CHANNEL_KEY=gpg-key-id signs it;
 #                           without, the channel key in $SHF_KEYS/gnupg, made on first use)
@@ -18,6 +20,7 @@ KVER ?= 6.12.107+deb13-amd64
 VERSION := $(shell cat VERSION)
 DIST ?= dist
 CHANNEL_KEY ?=
+FROM_COVERAGE ?=
 KVERS ?= $(shell sed -n 's/^\([0-9][^ ]*\) .*/\1/p' scripts/kernels.pinned)
 COVERAGE_ARGS ?=
 
@@ -61,7 +64,7 @@ rpm:
 	scripts/build-packages rpm $(DIST)
 
 prebuilt: deps tools
-	scripts/build-prebuilt --out $(DIST)/prebuilt $(KVERS)
+	scripts/build-prebuilt --out $(DIST)/prebuilt $(if $(FROM_COVERAGE),--coverage,$(KVERS))
 
 channel: deb rpm prebuilt
 	scripts/publish-channel --out $(DIST)/channel $(if $(CHANNEL_KEY),--key $(CHANNEL_KEY)) \

@@ -447,6 +447,13 @@ coverage_job() {
 			fixes=$(jq -c --arg id "$id" --argjson r "$res" 'map(if .id == $id then . + $r else . end)' <<<"$fixes")
 		done
 	fi
+	# What the channel ships of it outlives the job (build-prebuilt --coverage).
+	local kept='[]'
+	if [ "$status" = ok ] && [ "$mode" = full ] && [ -f "$work/$kver/report.json" ]; then
+		if ! kept=$(coverage_keep_prebuilt "$kver" "$ver" "$root" "$work/$kver/report.json" "$state/prebuilt" 2>>"$log"); then
+			status=error reason="the proven modules could not be kept: $(coverage_error "$log")" kept='[]'
+		fi
+	fi
 	# What the job added to the cache, measured before it goes.
 	mapfile -t created < <(coverage_new_entries "$scratch/before" "$cache" "$kver" "$ver")
 	[ ! -d "$work/$kver" ] || created+=("$work/$kver")
@@ -461,7 +468,7 @@ coverage_job() {
 		--arg suites "$suites" --arg mode "$mode" --arg key "$key" --arg inputs "$inputs" --arg status "$status" \
 		--arg reason "$reason" --argjson unlisted "$unlisted" --arg sl "$src_label" --arg so "$src_origin" \
 		--arg bt "$build_tree" --argjson fixes "$fixes" --argjson secs "$(elapsed "$t0")" \
-		--arg tsrc "$tsrc" --argjson disk "$disk" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --argjson sig "$sigcheck" \
+		--arg tsrc "$tsrc" --argjson disk "$disk" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --argjson sig "$sigcheck" --argjson kept "$kept" \
 		--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg host "$(hostname)" --arg sv "$(cat "$top/VERSION")" '
 		{schema: $schema, kernel: $k, version: $v, upstream: ($v | sub("-.*"; "")), flavour: $f, image: $img,
 		 suites: ($suites | split(",")), mode: $mode, inputs_key: $key,
@@ -470,7 +477,7 @@ coverage_job() {
 		 unlisted: $unlisted, unlisted_signatures: $sig, status: $status, reason: (if $reason == "" then null else $reason end),
 		 source: (if $sl == "" then null else {origin: $so, label: $sl} end),
 		 build_tree: (if $bt == "" then null else $bt end),
-		 fixes: $fixes, seconds: $secs, source_seconds: (if $tsrc == "" then null else ($tsrc | tonumber) end),
+		 fixes: $fixes, prebuilt: $kept, seconds: $secs, source_seconds: (if $tsrc == "" then null else ($tsrc | tonumber) end),
 		 disk_bytes: $disk, load: $load, date: $date, host: $host, storage_hotfix: $sv}' >"$scratch/job.json"
 	mv "$log" "$state/logs/$kver.log"
 	mv "$scratch/job.json" "$state/jobs/$kver.json"
@@ -481,6 +488,43 @@ coverage_job() {
 		if [ -n "$shared" ] && coverage_shared "$p"; then keep+=("$p"); else rm -rf "$p"; fi
 	done
 	[ ${#keep[@]} -eq 0 ] || printf '%s\n' "${keep[@]}" >>"$shared"
+}
+
+# coverage_keep_prebuilt KVER VERSION ROOT REPORT DIR: what the channel
+# ships of a kernel its job proved, kept after the job's builds go:
+# DIR/KVER/report.json (REPORT, each shippable fix's module_path pointing
+# at its copy), DIR/KVER/modules/ (those modules, debug info stripped) and
+# DIR/KVER/kernel.json (the image VERSION, its module folder as ROOT has
+# it). Replaced whole; removed when nothing is shippable. Prints the fix
+# ids kept (JSON).
+coverage_keep_prebuilt() {
+	local kver=$1 ver=$2 root=$3 report=$4 dir=$5 tmp id src ids moddir=/usr/lib/modules
+	local -a args=()
+	ids=$(report_shippable "$report")
+	if [ -z "$ids" ]; then
+		rm -rf "${dir:?}/$kver"
+		echo '[]'
+		return 0
+	fi
+	[ ! -d "$root/lib/modules/$kver/kernel" ] || moddir=/lib/modules
+	mkdir -p "$dir"
+	# An earlier, interrupted copy.
+	rm -rf "$dir/.$kver."*
+	tmp=$(mktemp -d "$dir/.$kver.XXXXXX")
+	mkdir "$tmp/modules"
+	for id in $ids; do
+		src=$(report_fix_field "$report" "$id" .module_path)
+		[ -f "$src" ] || { rm -rf "$tmp"; die "$id: no module at $src"; }
+		objcopy --strip-debug "$src" "$tmp/modules/$(basename "$src")" || { rm -rf "$tmp"; die "objcopy failed on $src"; }
+		args+=("$id" "$dir/$kver/modules/$(basename "$src")")
+	done
+	jq --args '($ARGS.positional | [range(0; length; 2) as $i | .[$i:$i + 2]]) as $m |
+		.fixes |= map(. as $f | ($m | map(select(.[0] == $f.id)) | first) as $x |
+			if $x then .module_path = $x[1] else . end)' "${args[@]}" <"$report" >"$tmp/report.json"
+	jq -n --arg k "$kver" --arg v "$ver" --arg m "$moddir" '{kernel: $k, version: $v, moddir: $m}' >"$tmp/kernel.json"
+	rm -rf "${dir:?}/$kver"
+	mv "$tmp" "$dir/$kver"
+	printf '%s\n' "$ids" | jq -Rsc 'split("\n") | map(select(. != ""))'
 }
 
 # coverage_build_dirs TOP: the fixes' Kbuild folders (FIX_BUILD_DIR), one

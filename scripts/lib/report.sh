@@ -33,3 +33,12 @@ report_merge() {
 report_fix_field() {
 	jq -r --arg id "$2" ".fixes[] | select(.id == \$id) | $3 // empty" "$1" 2>/dev/null
 }
+
+# report_shippable STABLE: the fixes of report STABLE that the channel may
+# ship, one id per line: they apply, their source rebuilt the distro's
+# modules identically, the patch changed only declared functions, and the
+# module was built.
+report_shippable() {
+	jq -r '.fixes[] | select(.verdict == "applies" and .proof.result == "identical"
+		and ((.explain.unexpected // []) | length) == 0 and (.module_path | type) == "string") | .id' "$1"
+}
