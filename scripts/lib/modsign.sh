@@ -78,6 +78,18 @@ modsign_sign() {
 	mv "$out.tmp" "$out"
 }
 
+# modsign_strip IN OUT: OUT is IN without its appended module signature
+# (the module as it was before modsign_sign or the kernel's sign-file).
+modsign_strip() {
+	local in=$1 out=$2 size len
+	[ "$(tail -c 28 "$in")" = '~Module signature appended~' ] || die "$in carries no module signature"
+	size=$(stat -c %s "$in")
+	len=$(tail -c 32 "$in" | head -c 4 | od -An -tu1 | awk '{ print (($1 * 256 + $2) * 256 + $3) * 256 + $4 }')
+	[ $((28 + 12 + len)) -lt "$size" ] || die "$in: a module signature longer than the file"
+	head -c $((size - 28 - 12 - len)) "$in" >"$out.tmp"
+	mv "$out.tmp" "$out"
+}
+
 # modsign_check CERT FILE: the signature appended to FILE verifies against
 # CERT (the check the kernel makes, done with openssl): 0, or 1 with why.
 modsign_check() {
