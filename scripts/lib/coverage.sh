@@ -577,30 +577,43 @@ coverage_drop() {
 # stale. DATE: when the tables were made (YYYY-MM-DD); SUITES: the
 # indexes read (comma-separated).
 coverage_merge() {
-	local kernels=$1 jobs=$2 date=$3 top=$4 suites=$5 kver
+	local kernels=$1 jobs=$2 date=$3 top=$4 suites=$5 earlier=${6:-/dev/null} kver
 	local -a files=()
 	while IFS=$'\t' read -r kver _; do
 		[ ! -f "$jobs/$kver.json" ] || files+=("$jobs/$kver.json")
 	done <"$kernels"
+	[ -s "$earlier" ] || earlier=/dev/null
 	jq -n --rawfile k "$kernels" --slurpfile j <(cat "${files[@]}" /dev/null) --argjson ids "$(coverage_fix_ids "$top")" \
+		--slurpfile e "$earlier" \
 		--arg date "$date" --arg sv "$(cat "$top/VERSION")" --argjson schema "$COVERAGE_SCHEMA" --arg suites "$suites" '
 		def count(f): map(select(f)) | length;
 		def fix: {id, module: .module, plan_verdict, verdict, reason, source_state, patch_series, proof,
 			proof_modules, proof_differences, changed_functions, unexpected_functions, seconds};
 		($j | map({(.kernel): .}) | add // {}) as $jobs
+		# A kernel this machine has no job for keeps the row an earlier
+		# merge wrote (another session, another machine): the table is a
+		# ledger, each row dated by its own job.
+		| ([$e[] | select(.schema == $schema) | .kernels[] | select(.status != "not-run") | {(.kernel): .}] | add // {}) as $earlier
 		| [$k | split("\n")[] | select(. != "") | split("\t") |
 			{kernel: .[0], version: .[1], upstream: (.[1] | sub("-.*"; "")), series: (.[1] | sub("-.*"; "") | split(".")[0:2] | join(".")),
 			 flavour: .[2], image: .[3], suites: (.[4] | split(",")), key: .[5]}] as $list
 		| [$list[] | . as $l | $jobs[$l.kernel] as $job |
-			if $job == null then
-				($l | del(.key)) + {mode: null, status: "not-run", stale: false, reason: null, source: null, build_tree: null,
-					unlisted: [], unlisted_signatures: null, seconds: null, disk_bytes: null, load: null, date: null, host: null,
-					fixes: [$ids[] | {id: ., verdict: "not-run"} | fix]}
-			else
+			$earlier[$l.kernel] as $old |
+			if $job != null then
 				($l | del(.key)) + ($job | {mode, status, reason, source, build_tree, unlisted,
 					unlisted_signatures: (.unlisted_signatures // null), seconds, disk_bytes, load, date, host,
 					fixes: [.fixes[] | fix]})
-				+ {stale: ($job.inputs_key != $l.key)}
+				+ {stale: ($job.inputs_key != $l.key), inputs_key: $job.inputs_key, carried: false}
+			elif $old != null then
+				# Unknown staleness (null) when the earlier table kept no key.
+				($l | del(.key)) + ($old | del(.kernel, .version, .upstream, .series, .flavour, .image, .suites))
+				+ {stale: (if ($old.inputs_key // null) == null then null else $old.inputs_key != $l.key end),
+				   inputs_key: ($old.inputs_key // null), carried: true}
+			else
+				($l | del(.key)) + {mode: null, status: "not-run", stale: false, reason: null, source: null, build_tree: null,
+					unlisted: [], unlisted_signatures: null, seconds: null, disk_bytes: null, load: null, date: null, host: null,
+					inputs_key: null, carried: false,
+					fixes: [$ids[] | {id: ., verdict: "not-run"} | fix]}
 			end] as $kernels
 		| ($kernels | map(.fixes[]) ) as $all
 		| {schema: $schema, generated: $date, storage_hotfix: $sv,
@@ -613,6 +626,8 @@ coverage_merge() {
 			plan_only: ($kernels | count(.mode == "plan-only")),
 			not_run: ($kernels | count(.status == "not-run")),
 			stale: ($kernels | count(.stale)),
+			carried: ($kernels | count(.carried)),
+			carried_unkeyed: ($kernels | count(.carried and .stale == null)),
 			image_not_served: ($kernels | count(.status == "image-not-served")),
 			modules_not_served: ($kernels | count(.status == "modules-not-served")),
 			modules_by_pool_path: ($kernels | count((.unlisted | length) > 0)),
@@ -642,6 +657,8 @@ coverage_merge() {
 			+ "; builds pending \([$s.fixes[].pending] | add // 0) (plan only: \($s.plan_only) kernels)"
 			+ (if $s.not_run > 0 then "; not run \($s.not_run)" else "" end)
 			+ (if $s.stale > 0 then "; stale \($s.stale)" else "" end)
+			+ (if $s.carried > 0 then "; carried from an earlier merge \($s.carried)"
+				+ (if $s.carried_unkeyed > 0 then " (\($s.carried_unkeyed) without a key: staleness unknown)" else "" end) else "" end)
 			+ "; errors \($s.errors + $s.fix_errors)")'
 }
 
@@ -669,13 +686,13 @@ coverage_markdown() {
 		  "",
 		  "**Summary:** \($d.summary_line)",
 		  "",
-		  "A cell is the plan'"'"'s verdict (`applies (plan)`: config and version range match; a plan-only run reads no source) or the whole pipeline'"'"'s: **proven** (the source rebuilt Debian'"'"'s modules identically, the patch applied and changed exactly these functions), **refused** (what differed), `fixed-in-source`, `source-not-served`, `headers-not-served` (CONFIG_MODVERSIONS needs the headers'"'"' symbol CRCs). `(pool)`: some of the kernel'"'"'s packages (config, modules, headers) came by pool path, no signed index lists them; `(pool, signed)`: its modules did, and their signatures verified. s: the job'"'"'s seconds.",
+		  "A cell is the plan'"'"'s verdict (`applies (plan)`: config and version range match; a plan-only run reads no source) or the whole pipeline'"'"'s: **proven** (the source rebuilt Debian'"'"'s modules identically, the patch applied and changed exactly these functions), **refused** (what differed), `fixed-in-source`, `source-not-served`, `headers-not-served` (CONFIG_MODVERSIONS needs the headers'"'"' symbol CRCs). `(pool)`: some of the kernel'"'"'s packages (config, modules, headers) came by pool path, no signed index lists them; `(pool, signed)`: its modules did, and their signatures verified. s: the job'"'"'s seconds; run: its day (a kernel with no job file where the merge ran keeps the row of the earlier table: `carried` in the JSON).",
 		  "",
-		  "| kernel | suite | flavour | " + ($ids | join(" | ")) + " | s | source | build tree |",
-		  "|---|---|---|" + ($ids | map("---") | join("|")) + "|---:|---|---|",
+		  "| kernel | suite | flavour | " + ($ids | join(" | ")) + " | s | run | source | build tree |",
+		  "|---|---|---|" + ($ids | map("---") | join("|")) + "|---:|---|---|---|",
 		  ($d.kernels[] | "| \(kcell) | \(.suites | join(", ")) | \(.flavour) | "
 			+ ([.fixes[] | cell] | join(" | "))
-			+ " | \(if .seconds then (.seconds | round) else "-" end) | \(.source.label // "-") | \(.build_tree // "-") |"),
+			+ " | \(if .seconds then (.seconds | round) else "-" end) | \((.date // "-")[0:10]) | \(.source.label // "-") | \(.build_tree // "-") |"),
 		  "",
 		  "## Why, per fix",
 		  "",
