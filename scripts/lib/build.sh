@@ -30,20 +30,61 @@ override_args() {
 }
 
 # distro_file_prefix REL: how the distro's build spelled the source root in
-# __FILE__ strings: '' for in-tree relative paths (drivers/...), or the
+# file name strings: '' for in-tree relative paths (drivers/...), or the
 # absolute build folder (Debian's 6.18: /build/reproducible-path/linux-X/),
-# read from a module the distro installed from REL.
+# read from the modules the distro installed from REL: a source file of
+# REL or a kernel header (Debian's 6.16 spells its .c files relative, but
+# "/build/reproducible-path/linux-6.16.3/include/linux/blkdev.h").
 distro_file_prefix() {
 	local ko tmp prefix=''
-	ko=$(find "$K_MODDIR/kernel/$1" -maxdepth 1 -name '*.ko*' 2>/dev/null | head -n 1)
-	if [ -n "$ko" ]; then
-		tmp=$(mktemp)
+	tmp=$(mktemp)
+	while IFS= read -r ko; do
 		module_plain "$ko" "$tmp"
-		prefix=$(strings -a "$tmp" | grep -m 1 -oE "^/[^ ]*/$1/[A-Za-z0-9_-]+\.c$" || true)
-		rm -f "$tmp"
-		prefix=${prefix%%"$1"/*}
-	fi
+		prefix=$(strings -a "$tmp" |
+			grep -m 1 -oE "^/[^ ]*/($1/[A-Za-z0-9_-]+\.[ch]|include/linux/[A-Za-z0-9_/.-]+\.h)$" || true)
+		[ -z "$prefix" ] || break
+	done < <(find "$K_MODDIR/kernel/$1" -maxdepth 1 -name '*.ko*' 2>/dev/null | sort)
+	rm -f "$tmp"
+	case $prefix in
+	*"/$1/"*) prefix=${prefix%%"$1"/*} ;;
+	*) prefix=${prefix%%include/linux/*} ;;
+	esac
 	printf '%s\n' "$prefix"
+}
+
+# kbuild_at_prefix TREE PREFIX: binds that show a headers package's build
+# tree with its source tree (the -common folder) at PREFIX, next to the
+# copy TREE bound there: a header's __builtin_FILE() string (which no
+# prefix map rewrites) then names PREFIX as the distro's does. Kbuild
+# takes the source tree from the real path of the Makefile the build
+# tree includes, so a copy of the build tree that includes PREFIX's is
+# bound over it.
+kbuild_at_prefix() {
+	local tree=$1 prefix=$2 common copy e n binds=''
+	common=$(sed -n 's|^include \(/.*\)/Makefile$|\1|p' "$K_BUILD/Makefile" 2>/dev/null | head -n 1)
+	[ -n "$common" ] && [ -d "$common" ] || return 0
+	for e in "$common"/* "$common"/.[!.]*; do
+		[ -e "$e" ] || continue
+		n=${e##*/}
+		if [ -d "$e" ]; then
+			# Not over the copy's own folders (drivers/); an empty one is a
+			# mount point an earlier build of this copy made.
+			[ ! -e "$tree/$n" ] || [ -z "$(ls -A "$tree/$n")" ] || continue
+			mkdir -p "$tree/$n"
+			binds+=" ro:$e=$prefix/$n"
+		elif [ ! -e "$tree/$n" ]; then
+			cp -p "$e" "$tree/$n"
+		fi
+	done
+	copy=$K_WORK/build/.headers-at-prefix
+	if [ ! -f "$copy/.done" ]; then
+		rm -rf "$copy"
+		mkdir -p "${copy%/*}"
+		cp -a "$K_BUILD" "$copy"
+		sed -i "s|^include $common/Makefile\$|include $prefix/Makefile|" "$copy/Makefile"
+		touch "$copy/.done"
+	fi
+	printf '%s\n' "$binds ro:$copy=$K_BUILD"
 }
 
 # kbuild TREE REL LOG [MAKEVAR=VALUE...]: build the Kbuild folder TREE/REL
@@ -79,7 +120,7 @@ kbuild() {
 			[ -d "$tree/$p" ] && binds+=" rw:$tree/$p=$src/$p"
 		done
 	elif [ -n "$prefix" ]; then
-		binds+=" rw:$tree=$src"
+		binds+=" rw:$tree=$src$(kbuild_at_prefix "$tree" "$src")"
 	fi
 	cflags="-fmacro-prefix-map=$src/="
 	# Against a headers package, headers come from its -common tree by an
