@@ -195,7 +195,7 @@ coverage_download() {
 # coverage_source IMG VER SERIES UPSTREAM KVER DEST: where the full
 # pipeline takes the kernel's source from, the first that is served:
 #   index   linux-source-SERIES VER in a signed index (hotfix-build fetches it)
-#   pinned  the orig tarball scripts/kernels.pinned pins for KVER (same)
+#   pinned  the source scripts/kernels.pinned pins for KVER (same)
 #   pool    Debian's linux-source-SERIES VER by pool path: no index lists
 #           it, so no checksum vouches for it; the proof does
 #   orig    the upstream orig tarball by pool path (Debian's patches are

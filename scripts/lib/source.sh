@@ -67,8 +67,16 @@ source_origin() {
 	fi
 	orig=$(pinned_field "$K_KVER" 3)
 	if [ -n "$orig" ] && [ "$orig" != - ]; then
-		S_KIND=orig
-		S_LABEL="$(basename "${orig%%:*}") (upstream orig; Debian's patches for $K_PKGVER are no longer served)"
+		case ${orig%%:*} in
+		*.deb)
+			S_KIND=deb
+			S_LABEL="$pkg $K_PKGVER by pool path (no index lists it; sha256 pinned in scripts/kernels.pinned)"
+			;;
+		*)
+			S_KIND=orig
+			S_LABEL="$(basename "${orig%%:*}") (upstream orig; Debian's patches for $K_PKGVER are no longer served)"
+			;;
+		esac
 		S_FILE=$(pool_fetch "${orig%%:*}" "${orig#*:}") || exit 1
 		return
 	fi
