@@ -77,12 +77,13 @@ kbuild_at_prefix() {
 		fi
 	done
 	copy=$K_WORK/build/.headers-at-prefix
-	if [ ! -f "$copy/.done" ]; then
+	# (.done names the build tree copied: another sysroot, another copy.)
+	if [ "$(cat "$copy/.done" 2>/dev/null)" != "$K_BUILD $prefix" ]; then
 		rm -rf "$copy"
 		mkdir -p "${copy%/*}"
 		cp -a "$K_BUILD" "$copy"
 		sed -i "s|^include $common/Makefile\$|include $prefix/Makefile|" "$copy/Makefile"
-		touch "$copy/.done"
+		printf '%s\n' "$K_BUILD $prefix" >"$copy/.done"
 	fi
 	printf '%s\n' "$binds ro:$copy=$K_BUILD"
 }
