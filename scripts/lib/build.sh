@@ -36,7 +36,14 @@ override_args() {
 # REL or a kernel header (Debian's 6.16 spells its .c files relative, but
 # "/build/reproducible-path/linux-6.16.3/include/linux/blkdev.h").
 distro_file_prefix() {
-	local ko tmp prefix=''
+	local ko tmp prefix='' memo
+	# Read once per kernel and folder: every build of a fix asks, and on
+	# a folder of relative names every module is decompressed to say so.
+	memo=${K_WORK:+$K_WORK/build/.prefix-${1//\//_}}
+	if [ -n "$memo" ] && [ -f "$memo" ] && [ "$(head -n 1 "$memo")" = "$K_MODDIR" ]; then
+		sed -n 2p "$memo"
+		return 0
+	fi
 	tmp=$(mktemp)
 	while IFS= read -r ko; do
 		module_plain "$ko" "$tmp"
@@ -49,7 +56,18 @@ distro_file_prefix() {
 	*"/$1/"*) prefix=${prefix%%"$1"/*} ;;
 	*) prefix=${prefix%%include/linux/*} ;;
 	esac
+	if [ -n "$memo" ]; then
+		mkdir -p "${memo%/*}"
+		printf '%s\n' "$K_MODDIR" "$prefix" >"$memo.$$"
+		mv -f "$memo.$$" "$memo"
+	fi
 	printf '%s\n' "$prefix"
+}
+
+# headers_common BUILD: the source tree (Debian's -common folder) a headers
+# package's build tree BUILD includes; nothing for a full tree.
+headers_common() {
+	sed -n 's|^include \(/.*\)/Makefile$|\1|p' "$1/Makefile" 2>/dev/null | head -n 1
 }
 
 # kbuild_at_prefix TREE PREFIX: binds that show a headers package's build
@@ -61,7 +79,7 @@ distro_file_prefix() {
 # bound over it.
 kbuild_at_prefix() {
 	local tree=$1 prefix=$2 common copy e n binds=''
-	common=$(sed -n 's|^include \(/.*\)/Makefile$|\1|p' "$K_BUILD/Makefile" 2>/dev/null | head -n 1)
+	common=$(headers_common "$K_BUILD")
 	[ -n "$common" ] && [ -d "$common" ] || return 0
 	for e in "$common"/* "$common"/.[!.]*; do
 		[ -e "$e" ] || continue
@@ -130,7 +148,7 @@ kbuild() {
 	# -common folder's full path in ours): map that tree too.
 	local common
 	if [ ! -f "$K_BUILD/.fullsource" ]; then
-		common=$(sed -n 's|^include \(/.*\)/Makefile$|\1|p' "$K_BUILD/Makefile" 2>/dev/null | head -n 1)
+		common=$(headers_common "$K_BUILD")
 		[ -z "$common" ] || cflags+=" -fmacro-prefix-map=$common/="
 	fi
 	# The distro's build passed the folder to -I$(src) as "$src/$rel"; an
