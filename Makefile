@@ -16,6 +16,7 @@
 #   make coverage           every Debian kernel image of 6.1+ (amd64, cloud, rt) x fix:
 #                           the plan, and the whole pipeline where a fix applies;
 #                           docs/coverage.{json,md} (COVERAGE_ARGS=--plan-only, --only RE, ...)
+#                           and the coverage section of docs/benchmarks.md
 KVER ?= 6.12.107+deb13-amd64
 VERSION := $(shell cat VERSION)
 DIST ?= dist
@@ -46,6 +47,7 @@ bench: deps tools
 
 coverage: deps tools
 	scripts/coverage $(COVERAGE_ARGS)
+	tests/bench/summary --coverage-only --markdown docs/benchmarks.md
 
 lint:
 	tests/run scripts/006 scripts/018

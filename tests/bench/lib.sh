@@ -34,20 +34,46 @@ bench_markdown() {
 	done
 	printf '\n```text\n'
 	sed '$d' "$summary"
-	printf '```\n\n## Coverage of the archive (`make coverage`)\n\n'
+	printf '```\n\n'
+	bench_coverage_section "$coverage"
+}
+
+# bench_coverage_section COVERAGE_JSON: the page's last section, the
+# coverage run's timings: per job mode, and per build tree kind for the
+# jobs that built (the speed goals of issue 11: a kernel with headers, a
+# kernel whose tree is prepared from the source).
+# shellcheck disable=SC2016 # Markdown backticks, not expansions
+bench_coverage_section() {
+	local coverage=$1
+	printf '## Coverage of the archive (`make coverage`)\n\n'
 	if [ ! -f "$coverage" ]; then
 		printf 'No docs/coverage.json: run `make coverage`.\n'
 		return 0
 	fi
-	jq -r '"From docs/coverage.json, generated \(.generated) by storage-hotfix \(.storage_hotfix).",
+	jq -r 'def stats: sort as $s | if ($s | length) == 0 then "| - | - | - | - |"
+			else "| \($s | length) | \($s | add | round) | \($s[($s | length) / 2 | floor]) | \($s[0]) .. \($s | last) |" end;
+		def tree: if .build_tree == null then "-"
+			elif (.build_tree | startswith("linux-headers-")) then
+				(if (.build_tree | test("by pool path")) then "headers package (by pool path)" else "headers package (signed index)" end)
+			elif (.build_tree | test("prepared from")) then "prepared from the source (no headers)"
+			else "none" end;
+		"From docs/coverage.json, generated \(.generated) by storage-hotfix \(.storage_hotfix); its jobs ran on \([.kernels[].date // empty | .[0:10]] | unique | join(", ")).",
 		"",
 		.summary_line,
 		"",
-		"| mode | kernels | seconds, sum | median | max |",
-		"|---|---|---|---|---|",
-		([.kernels[] | select(.seconds != null) | {m: .mode, s: .seconds}] | group_by(.m)[] |
-			(map(.s) | sort) as $s |
-			"| \(.[0].m) | \($s | length) | \($s | add | round) | \($s[($s | length) / 2 | floor]) | \($s | last) |"),
+		"Seconds per kernel job, as the job recorded them (download, sysroot, plan, and for full jobs source, prove, patch, explain of every fix that applies), with the load each job saw in its `load` field.",
 		"",
-		"Seconds per kernel job, as the job recorded them (download, sysroot, plan, and for full jobs source, prove, patch, explain of every fix that applies), with the load each job saw in its `load` field."' "$coverage"
+		"| mode | kernels | seconds, sum | median | min .. max |",
+		"|---|---|---|---|---|",
+		([.kernels[] | select(.seconds != null)] | group_by(.mode)[] | "| \(.[0].mode) \([.[].seconds] | stats)"),
+		"",
+		"Full jobs where a fix was built, by the build tree they used; per fix, the median seconds of its `hotfix-build all` (source, prove, patch, explain; the first fix of a kernel without headers also prepares the tree) and, in brackets, how many kernels:",
+		"",
+		"| build tree | kernels | seconds, sum | median | min .. max | nvme-loop-shutdown median | nvmet-auth-tls-key median |",
+		"|---|---|---|---|---|---|---|",
+		([.kernels[] | select(.mode == "full" and .seconds != null and ([.fixes[] | select(.seconds != null)] | length) > 0) | . + {kind: tree}] |
+			group_by(.kind)[] | . as $g |
+			([$g[] | .fixes[] | select(.id == "nvme-loop-shutdown" and .seconds != null) | .seconds] | sort) as $l |
+			([$g[] | .fixes[] | select(.id == "nvmet-auth-tls-key" and .seconds != null) | .seconds] | sort) as $a |
+			"| \($g[0].kind) \([$g[].seconds] | stats) \(if ($l | length) > 0 then "\($l[($l | length) / 2 | floor]) (\($l | length))" else "-" end) | \(if ($a | length) > 0 then "\($a[($a | length) / 2 | floor]) (\($a | length))" else "-" end) |")' "$coverage"
 }
