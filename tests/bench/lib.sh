@@ -67,13 +67,13 @@ bench_coverage_section() {
 		"|---|---|---|---|---|",
 		([.kernels[] | select(.seconds != null)] | group_by(.mode)[] | "| \(.[0].mode) \([.[].seconds] | stats)"),
 		"",
-		"Full jobs where a fix was built, by the build tree they used; per fix, the median seconds of its `hotfix-build all` (source, prove, patch, explain; the first fix of a kernel without headers also prepares the tree) and, in brackets, how many kernels:",
+		"Full jobs where a fix applied (and was built), by the build tree they used; per fix that applied, the median seconds of its `hotfix-build all` (source, prove, patch, explain; the first fix of a kernel without headers also prepares the tree) and, in brackets, how many kernels:",
 		"",
 		"| build tree | kernels | seconds, sum | median | min .. max | nvme-loop-shutdown median | nvmet-auth-tls-key median |",
 		"|---|---|---|---|---|---|---|",
-		([.kernels[] | select(.mode == "full" and .seconds != null and ([.fixes[] | select(.seconds != null)] | length) > 0) | . + {kind: tree}] |
+		([.kernels[] | select(.mode == "full" and .seconds != null and ([.fixes[] | select(.verdict == "applies" and .seconds != null)] | length) > 0) | . + {kind: tree}] |
 			group_by(.kind)[] | . as $g |
-			([$g[] | .fixes[] | select(.id == "nvme-loop-shutdown" and .seconds != null) | .seconds] | sort) as $l |
-			([$g[] | .fixes[] | select(.id == "nvmet-auth-tls-key" and .seconds != null) | .seconds] | sort) as $a |
+			([$g[] | .fixes[] | select(.id == "nvme-loop-shutdown" and .verdict == "applies" and .seconds != null) | .seconds] | sort) as $l |
+			([$g[] | .fixes[] | select(.id == "nvmet-auth-tls-key" and .verdict == "applies" and .seconds != null) | .seconds] | sort) as $a |
 			"| \($g[0].kind) \([$g[].seconds] | stats) \(if ($l | length) > 0 then "\($l[($l | length) / 2 | floor]) (\($l | length))" else "-" end) | \(if ($a | length) > 0 then "\($a[($a | length) / 2 | floor]) (\($a | length))" else "-" end) |")' "$coverage"
 }
