@@ -458,7 +458,7 @@ coverage_job() {
 	mapfile -t created < <(coverage_new_entries "$scratch/before" "$cache" "$kver" "$ver")
 	[ ! -d "$work/$kver" ] || created+=("$work/$kver")
 	disk=0
-	[ ${#created[@]} -eq 0 ] || disk=$( (du -sbc "${created[@]}" 2>/dev/null || true) | awk 'END { print $1 + 0 }')
+	[ ${#created[@]} -eq 0 ] || disk=$(coverage_disk_bytes "${created[@]}")
 	# A kernel-level verdict stands for every fix.
 	if [ "$status" != ok ]; then
 		fixes=$(jq -cn --arg v "$status" --arg r "$reason" --argjson ids "$(coverage_fix_ids "$top")" \
@@ -560,6 +560,17 @@ coverage_abort() {
 		coverage_new_entries "$scratch/before" "$cache" "$kver" "$ver" partial | while read -r p; do rm -rf "$p"; done
 	fi
 	rm -rf "$work" "$scratch"
+}
+
+# coverage_disk_bytes PATH...: the bytes PATHs take, as an integer (0 for
+# none). Not through awk: Debian's mawk prints sums above 2^31 as
+# 3.27894e+09, which shell arithmetic refuses.
+coverage_disk_bytes() {
+	local total
+	[ $# -gt 0 ] || { echo 0; return 0; }
+	total=$( (du -sbc "$@" 2>/dev/null || true) | tail -n 1 | cut -f1)
+	case $total in '' | *[!0-9]*) total=0 ;; esac
+	printf '%s\n' "$total"
 }
 
 # coverage_drop LIST: remove the paths listed in file LIST, then LIST.
