@@ -50,8 +50,12 @@ bench_coverage_section() {
 		printf 'No docs/coverage.json: run `make coverage`.\n'
 		return 0
 	fi
-	jq -r 'def stats: sort as $s | if ($s | length) == 0 then "| - | - | - | - |"
-			else "| \($s | length) | \($s | add | round) | \($s[($s | length) / 2 | floor]) | \($s[0]) .. \($s | last) |" end;
+	jq -r 'def median: .[length / 2 | floor];
+		def stats: sort as $s | if ($s | length) == 0 then "| - | - | - | - |"
+			else "| \($s | length) | \($s | add | round) | \($s | median) | \($s[0]) .. \($s | last) |" end;
+		# The median seconds of fix ID where it applied in the kernels given, and their count.
+		def fix_median($id): [.[] | .fixes[] | select(.id == $id and .verdict == "applies" and .seconds != null) | .seconds] | sort |
+			if length > 0 then "\(median) (\(length))" else "-" end;
 		def tree: if .build_tree == null then "-"
 			elif (.build_tree | startswith("linux-headers-")) then
 				(if (.build_tree | test("by pool path")) then "headers package (by pool path)" else "headers package (signed index)" end)
@@ -72,8 +76,6 @@ bench_coverage_section() {
 		"| build tree | kernels | seconds, sum | median | min .. max | nvme-loop-shutdown median | nvmet-auth-tls-key median |",
 		"|---|---|---|---|---|---|---|",
 		([.kernels[] | select(.mode == "full" and .seconds != null and ([.fixes[] | select(.verdict == "applies" and .seconds != null)] | length) > 0) | . + {kind: tree}] |
-			group_by(.kind)[] | . as $g |
-			([$g[] | .fixes[] | select(.id == "nvme-loop-shutdown" and .verdict == "applies" and .seconds != null) | .seconds] | sort) as $l |
-			([$g[] | .fixes[] | select(.id == "nvmet-auth-tls-key" and .verdict == "applies" and .seconds != null) | .seconds] | sort) as $a |
-			"| \($g[0].kind) \([$g[].seconds] | stats) \(if ($l | length) > 0 then "\($l[($l | length) / 2 | floor]) (\($l | length))" else "-" end) | \(if ($a | length) > 0 then "\($a[($a | length) / 2 | floor]) (\($a | length))" else "-" end) |")' "$coverage"
+			group_by(.kind)[] |
+			"| \(.[0].kind) \([.[].seconds] | stats) \(fix_median("nvme-loop-shutdown")) | \(fix_median("nvmet-auth-tls-key")) |")' "$coverage"
 }
