@@ -457,8 +457,7 @@ coverage_job() {
 	# What the job added to the cache, measured before it goes.
 	mapfile -t created < <(coverage_new_entries "$scratch/before" "$cache" "$kver" "$ver")
 	[ ! -d "$work/$kver" ] || created+=("$work/$kver")
-	disk=0
-	[ ${#created[@]} -eq 0 ] || disk=$(coverage_disk_bytes "${created[@]}")
+	disk=$(coverage_disk_bytes ${created[@]+"${created[@]}"})
 	# A kernel-level verdict stands for every fix.
 	if [ "$status" != ok ]; then
 		fixes=$(jq -cn --arg v "$status" --arg r "$reason" --argjson ids "$(coverage_fix_ids "$top")" \
